@@ -1,0 +1,191 @@
+// Command jumpcloud-sim serves the in-memory JumpCloud API v1 simulator (system users) over HTTP,
+// for tests, demos and users' own CI. See docs/simulator.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud/jcsim"
+)
+
+// apiKeys collects repeated --api-key KEY[:ORG[,ORG...]] flags.
+type apiKeys map[string][]string
+
+func (a apiKeys) String() string { return "" }
+
+func (a apiKeys) Set(v string) error {
+	key, orgs, _ := strings.Cut(v, ":")
+	if strings.TrimSpace(key) == "" {
+		return errors.New("empty API key")
+	}
+	if orgs == "" {
+		a[key] = append(a[key], jcsim.DefaultOrg)
+		return nil
+	}
+	for _, o := range strings.Split(orgs, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			a[key] = append(a[key], o)
+		}
+	}
+	return nil
+}
+
+const usage = `jumpcloud-sim serves an in-memory JumpCloud API v1 (system users) under /api.
+
+Usage:
+  jumpcloud-sim --api-key KEY[:ORG[,ORG...]] [--api-key ...] [flags]
+
+A key without an organization acts on the default organization (%s). A key with
+several organizations is a multi-tenant admin key: its requests must send x-org-id.
+Admin endpoints (request log, users, knobs, faults) are served under /_sim/; see
+docs/simulator.md.
+
+Flags:
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "jumpcloud-sim:", err)
+		os.Exit(2)
+	}
+}
+
+func run(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("jumpcloud-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, usage, jcsim.DefaultOrg)
+		fs.PrintDefaults()
+	}
+	keys := apiKeys{}
+	fs.Var(keys, "api-key", "accepted x-api-key, optionally bound to organizations: KEY[:ORG[,ORG...]] (repeatable; at least one)")
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (loopback by default)")
+	adminToken := fs.String("admin-token", "", "token required as x-sim-admin-token on /_sim/ endpoints (default: loopback clients only)")
+	seedUsers := fs.Int("seed-users", 0, "generated users to add to every organization at start")
+	verbose := fs.Bool("verbose", false, "log every API request (method, path, op, status; never keys or bodies) to stderr")
+
+	defaultRules, defaultPolicy := jcsim.DefaultUsernameRules(), jcsim.DefaultPasswordPolicy()
+	defaultState := fs.String("default-state", jcsim.StateActivated, "state of users created without one: ACTIVATED or STAGED")
+	duplicateStatus := fs.Int("duplicate-status", http.StatusBadRequest, "status of a duplicate username/email/employeeIdentifier: 400 or 409")
+	usernamePattern := fs.String("username-pattern", defaultRules.Pattern, "regular expression usernames must match (empty: none)")
+	usernameMax := fs.Int("username-max-length", defaultRules.MaxLength, "maximum username length (0: none)")
+	usernameCI := fs.Bool("username-case-insensitive", false, "usernames are unique regardless of case")
+	pwMin := fs.Int("password-min-length", defaultPolicy.MinLength, "password policy: minimum length")
+	pwLower := fs.Bool("password-needs-lowercase", defaultPolicy.NeedsLower, "password policy: needs a lowercase letter")
+	pwUpper := fs.Bool("password-needs-uppercase", defaultPolicy.NeedsUpper, "password policy: needs an uppercase letter")
+	pwNumeric := fs.Bool("password-needs-numeric", defaultPolicy.NeedsNumeric, "password policy: needs a digit")
+	pwSymbol := fs.Bool("password-needs-symbol", defaultPolicy.NeedsSymbolic, "password policy: needs a symbol")
+	pwHistory := fs.Int("password-max-history", defaultPolicy.MaxHistory, "password policy: previous passwords that may not be reused (0: no check)")
+	noSuspend := fs.Bool("disable-suspend-route", false, "answer 404 on POST /systemusers/{id}/state/suspend, as if the route did not exist")
+	rejectPutActivate := fs.Bool("reject-put-activate-staged", false, "reject PUT state=ACTIVATED on a STAGED user (only /state/activate activates)")
+	maxLimit := fs.Int("max-limit", 100, "largest limit honoured by GET /systemusers")
+	maxSearchLimit := fs.Int("max-search-limit", 1000, "largest limit honoured by POST /search/systemusers")
+	latency := fs.Duration("latency", 0, "latency added to every API request")
+	jitter := fs.Duration("jitter", 0, "random extra latency in [0, jitter)")
+	rlRPS := fs.Float64("rate-limit-rps", 0, "server-side rate limit per API key, requests per second (0: none); over it, 429")
+	rlBurst := fs.Int("rate-limit-burst", 1, "server-side rate limit burst")
+	rlRetryAfter := fs.Bool("rate-limit-retry-after", true, "send Retry-After (whole seconds) with 429 answers")
+	f5xx := fs.Float64("fault-5xx-rate", 0, "fraction of API requests answered with --fault-5xx-code without running")
+	f5xxCode := fs.Int("fault-5xx-code", http.StatusServiceUnavailable, "status used by --fault-5xx-rate")
+	fSlowRate := fs.Float64("fault-slow-rate", 0, "fraction of API requests delayed by --fault-slow-delay")
+	fSlowDelay := fs.Duration("fault-slow-delay", 5*time.Second, "delay of slow requests")
+	fDrop := fs.Float64("fault-create-commit-then-drop", 0, "fraction of creates that store the user, then close the connection without answering")
+	seed := fs.Uint64("seed", 0, "random seed for faults and jitter (0: fixed default)")
+	logSize := fs.Int("request-log-size", 10000, "request log entries kept (counters are never dropped)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if len(keys) == 0 {
+		return errors.New("at least one --api-key is required")
+	}
+	knobs := jcsim.Knobs{
+		DefaultState:            strings.ToUpper(*defaultState),
+		DuplicateStatus:         *duplicateStatus,
+		UsernameRules:           &jcsim.UsernameRules{Pattern: *usernamePattern, MaxLength: *usernameMax, CaseInsensitiveUnique: *usernameCI},
+		PasswordPolicy:          &jcsim.PasswordPolicy{MinLength: *pwMin, NeedsLower: *pwLower, NeedsUpper: *pwUpper, NeedsNumeric: *pwNumeric, NeedsSymbolic: *pwSymbol, MaxHistory: *pwHistory},
+		DisableSuspendRoute:     *noSuspend,
+		RejectPutActivateStaged: *rejectPutActivate,
+		MaxLimit:                *maxLimit,
+		MaxSearchLimit:          *maxSearchLimit,
+		Latency:                 *latency,
+		Jitter:                  *jitter,
+		RateLimit:               jcsim.RateLimit{RPS: *rlRPS, Burst: *rlBurst, RetryAfter: *rlRetryAfter},
+		Faults: jcsim.Faults{
+			Rate5xx: *f5xx, Code: *f5xxCode, SlowRate: *fSlowRate, SlowDelay: *fSlowDelay,
+			CreateCommitThenDrop: *fDrop,
+		},
+	}
+	if err := knobs.Validate(); err != nil {
+		return err
+	}
+	sim := jcsim.New(jcsim.Options{APIKeys: keys, AdminToken: *adminToken, Knobs: knobs, Seed: *seed, RequestLogSize: *logSize})
+	if *seedUsers > 0 {
+		for _, org := range sim.Orgs() {
+			if _, err := sim.SeedUsers(org, *seedUsers); err != nil {
+				return fmt.Errorf("seeding users: %w", err)
+			}
+		}
+	}
+	logger := log.New(stderr, "jumpcloud-sim: ", log.LstdFlags)
+	var handler http.Handler = sim
+	if *verbose {
+		handler = logRequests(sim, logger)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		logger.Printf("warning: listening on %s, which is not a loopback address", ln.Addr())
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	logger.Printf("serving http://%s/api (organizations: %s; %d users each)", ln.Addr(), strings.Join(sim.Orgs(), ", "), *seedUsers)
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// logRequests logs one line per API request after it was answered, from the simulator's log.
+func logRequests(sim *jcsim.Server, logger *log.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if strings.HasPrefix(r.URL.Path, "/_sim/") {
+				return
+			}
+			reqs := sim.Requests()
+			if len(reqs) == 0 {
+				return
+			}
+			e := reqs[len(reqs)-1]
+			logger.Printf("%s %s op=%s org=%s user=%s status=%d dropped=%t", e.Method, e.Path, e.Op, e.Org, e.UserID, e.Status, e.Dropped)
+		}()
+		sim.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,21 @@
+// Package jcsim is an in-memory simulator of JumpCloud's REST API v1 for system users, faithful
+// to the contract in the project's jumpcloud/API.md: the same paths under /api, methods, status
+// codes, error bodies, state machine, uniqueness and naming rules, password policy, filters, sort,
+// field selection, search, pagination, API keys and x-org-id. It does not import the client
+// package: it is an independent implementation, so that client tests against it mean something.
+//
+// A Server is an http.Handler. Tests call Start to serve it on 127.0.0.1 and get the base URL;
+// the jumpcloud-sim command serves it on a chosen address. Knobs (latency, a server-side rate
+// limit that answers 429, injected faults including "commit then drop the connection", a hook
+// before each operation) can be changed at run time, and every request is recorded in a request
+// log with counters by operation. Helpers manipulate state directly, like an admin in the
+// console would (EditUser, LockOut, SeedUsers, AddUser).
+//
+// Where JumpCloud's behaviour is undocumented the simulator picks one answer and makes it a knob:
+// the status of a duplicate (400 or 409), the default state of new users, whether the 2026
+// POST /state/suspend route exists, whether usernames are unique case-insensitively, whether a PUT
+// may move a STAGED user to ACTIVATED.
+//
+// Admin endpoints live outside /api, under /_sim/ (see admin.go); they need the admin token when
+// one is configured and otherwise answer loopback clients only.
+package jcsim

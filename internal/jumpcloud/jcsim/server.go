@@ -1,0 +1,613 @@
+package jcsim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// maxBodyBytes bounds request bodies.
+const maxBodyBytes = 1 << 20
+
+// Server is the simulator. It is an http.Handler serving the API under /api and the admin
+// endpoints under /_sim/. All methods are safe for concurrent use.
+type Server struct {
+	now        func() time.Time
+	adminToken string
+
+	mu         sync.RWMutex // guards orgs, keys and the id generator
+	orgs       map[string]*org
+	keys       map[string][]string
+	idCounter  uint64
+	lastIDTime uint32
+
+	knobsMu sync.RWMutex
+	knobs   Knobs
+
+	faultMu  sync.Mutex
+	rng      *rand.Rand
+	queued   []Fault
+	limiters map[string]*rate.Limiter
+
+	hook atomic.Pointer[Hook]
+
+	log requestLog
+
+	httpMu  sync.Mutex
+	httpSrv *http.Server
+	baseURL string
+}
+
+// New builds a Server from opts.
+func New(opts Options) *Server {
+	s := &Server{
+		now:        opts.Now,
+		adminToken: opts.AdminToken,
+		orgs:       map[string]*org{},
+		keys:       map[string][]string{},
+		knobs:      opts.Knobs.withDefaults(),
+		limiters:   map[string]*rate.Limiter{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = 0x5eed
+	}
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	s.log.init(opts.RequestLogSize)
+	for key, orgs := range opts.APIKeys {
+		s.AddAPIKey(key, orgs...)
+	}
+	return s
+}
+
+// AddAPIKey accepts key for the given organizations (DefaultOrg when none), creating them.
+func (s *Server) AddAPIKey(key string, orgs ...string) {
+	if len(orgs) == 0 {
+		orgs = []string{DefaultOrg}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range orgs {
+		if !slices.Contains(s.keys[key], o) {
+			s.keys[key] = append(s.keys[key], o)
+		}
+		if s.orgs[o] == nil {
+			s.orgs[o] = newOrg(o)
+		}
+	}
+}
+
+// Orgs returns the organization ids, sorted.
+func (s *Server) Orgs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.orgs))
+	for id := range s.orgs {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Start serves the simulator on 127.0.0.1 at a free port and returns the API base URL,
+// http://127.0.0.1:PORT/api. Close stops it.
+func (s *Server) Start() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpMu.Lock()
+	s.httpSrv = srv
+	s.baseURL = "http://" + ln.Addr().String() + "/api"
+	url := s.baseURL
+	s.httpMu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+	return url, nil
+}
+
+// URL returns the API base URL after Start ("" before).
+func (s *Server) URL() string {
+	s.httpMu.Lock()
+	defer s.httpMu.Unlock()
+	return s.baseURL
+}
+
+// Close stops a server started with Start, closing open connections. Hooks still blocking are
+// not waited for.
+func (s *Server) Close() error {
+	s.httpMu.Lock()
+	srv := s.httpSrv
+	s.httpSrv = nil
+	s.httpMu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Close()
+}
+
+// Knobs returns the current knobs (defaults filled in).
+func (s *Server) Knobs() Knobs {
+	s.knobsMu.RLock()
+	defer s.knobsMu.RUnlock()
+	return s.knobs
+}
+
+// SetKnobs replaces all knobs (zero fields take their defaults).
+func (s *Server) SetKnobs(k Knobs) {
+	s.knobsMu.Lock()
+	old := s.knobs
+	s.knobs = k.withDefaults()
+	newCI := s.knobs.UsernameRules.CaseInsensitiveUnique
+	s.knobsMu.Unlock()
+	if old.RateLimit != k.RateLimit {
+		s.faultMu.Lock()
+		s.limiters = map[string]*rate.Limiter{}
+		s.faultMu.Unlock()
+	}
+	if old.UsernameRules.CaseInsensitiveUnique != newCI {
+		s.mu.Lock()
+		for _, o := range s.orgs {
+			o.reindexAll(newCI)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// UpdateKnobs applies fn to a copy of the knobs and installs the result.
+func (s *Server) UpdateKnobs(fn func(*Knobs)) {
+	k := s.Knobs()
+	if k.UsernameRules != nil {
+		r := *k.UsernameRules
+		k.UsernameRules = &r
+	}
+	if k.PasswordPolicy != nil {
+		p := *k.PasswordPolicy
+		k.PasswordPolicy = &p
+	}
+	fn(&k)
+	s.SetKnobs(k)
+}
+
+// SetDefaultState sets the state of users created without one (StateActivated or StateStaged).
+func (s *Server) SetDefaultState(state string) {
+	s.UpdateKnobs(func(k *Knobs) { k.DefaultState = state })
+}
+
+// SetDuplicateStatus sets the status of uniqueness clashes (400 or 409).
+func (s *Server) SetDuplicateStatus(code int) {
+	s.UpdateKnobs(func(k *Knobs) { k.DuplicateStatus = code })
+}
+
+// SetUsernameRules replaces the username rules.
+func (s *Server) SetUsernameRules(r UsernameRules) {
+	s.UpdateKnobs(func(k *Knobs) { k.UsernameRules = &r })
+}
+
+// SetPasswordPolicy replaces the password policy.
+func (s *Server) SetPasswordPolicy(p PasswordPolicy) {
+	s.UpdateKnobs(func(k *Knobs) { k.PasswordPolicy = &p })
+}
+
+// SetSuspendRouteEnabled enables or disables POST /systemusers/{id}/state/suspend.
+func (s *Server) SetSuspendRouteEnabled(enabled bool) {
+	s.UpdateKnobs(func(k *Knobs) { k.DisableSuspendRoute = !enabled })
+}
+
+// SetLatency sets the latency added to each request and its random jitter.
+func (s *Server) SetLatency(fixed, jitter time.Duration) {
+	s.UpdateKnobs(func(k *Knobs) { k.Latency, k.Jitter = fixed, jitter })
+}
+
+// SetRateLimit sets the server-side rate limit (per API key); RPS 0 disables it.
+func (s *Server) SetRateLimit(r RateLimit) { s.UpdateKnobs(func(k *Knobs) { k.RateLimit = r }) }
+
+// SetFaults sets the random fault injection.
+func (s *Server) SetFaults(f Faults) { s.UpdateKnobs(func(k *Knobs) { k.Faults = f }) }
+
+// FailNext makes the next n requests of op (or "*") fail with code, without running them.
+func (s *Server) FailNext(op string, n, code int) {
+	s.InjectFault(Fault{Op: op, Times: n, Code: code})
+}
+
+// InjectFault queues a deterministic fault. Faults are used in the order they were queued.
+func (s *Server) InjectFault(f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.queued = append(s.queued, f)
+}
+
+// ClearFaults drops queued faults.
+func (s *Server) ClearFaults() {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.queued = nil
+}
+
+// SetHook installs fn to run before each operation (nil removes it). See Hook.
+func (s *Server) SetHook(fn Hook) {
+	if fn == nil {
+		s.hook.Store(nil)
+		return
+	}
+	s.hook.Store(&fn)
+}
+
+// routes: the API paths below /api.
+func route(method, path string) (op, id string, status int) {
+	path = strings.TrimSuffix(path, "/")
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	switch {
+	case len(parts) == 1 && parts[0] == "systemusers":
+		switch method {
+		case http.MethodGet:
+			return "list", "", 0
+		case http.MethodPost:
+			return "create", "", 0
+		}
+	case len(parts) == 2 && parts[0] == "search" && parts[1] == "systemusers":
+		if method == http.MethodPost {
+			return "search", "", 0
+		}
+	case len(parts) >= 2 && parts[0] == "systemusers" && parts[1] != "":
+		id = parts[1]
+		rest := strings.Join(parts[2:], "/")
+		switch rest {
+		case "":
+			switch method {
+			case http.MethodGet:
+				return "get", id, 0
+			case http.MethodPut:
+				return "update", id, 0
+			case http.MethodDelete:
+				return "delete", id, 0
+			}
+		case "state/activate", "state/suspend", "unlock", "expire", "resetmfa":
+			if method == http.MethodPost {
+				return map[string]string{
+					"state/activate": "activate", "state/suspend": "suspend", "unlock": "unlock",
+					"expire": "expire", "resetmfa": "resetmfa",
+				}[rest], id, 0
+			}
+		default:
+			return "unknown", "", http.StatusNotFound
+		}
+	default:
+		return "unknown", "", http.StatusNotFound
+	}
+	return "unknown", id, http.StatusMethodNotAllowed
+}
+
+// response is an answer being built; it is written (or dropped) once the operation ran.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func newResponse() *response { return &response{header: http.Header{}} }
+
+func (r *response) json(status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":500,"message":"encoding failed","status":"Internal Server Error"}`)
+	}
+	r.raw(status, "application/json; charset=utf-8", b)
+}
+
+func (r *response) raw(status int, contentType string, b []byte) {
+	r.status = status
+	if contentType != "" {
+		r.header.Set("Content-Type", contentType)
+	}
+	r.body = b
+}
+
+// errorBody is JumpCloud's Error / ErrorDetails shape.
+type errorBody struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Status  string `json:"status"`
+	Details []any  `json:"details,omitempty"`
+}
+
+func (r *response) error(status int, msg string) {
+	r.json(status, errorBody{Code: status, Message: msg, Status: http.StatusText(status)})
+}
+
+func (r *response) writeTo(w http.ResponseWriter) {
+	for k, v := range r.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.status)
+	_, _ = w.Write(r.body)
+}
+
+// call is one API request being served.
+type call struct {
+	r     *http.Request
+	op    string
+	id    string
+	org   string
+	body  []byte
+	knobs Knobs
+	entry *Request
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.serveAdmin(w, r)
+		return
+	}
+	entry := &Request{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+	defer func() { s.log.add(*entry) }()
+	resp := newResponse()
+	defer func() {
+		if !entry.Dropped {
+			entry.Status = resp.status
+			resp.writeTo(w)
+		}
+	}()
+
+	apiPath, ok := strings.CutPrefix(r.URL.Path, "/api/")
+	if !ok {
+		entry.Op = "unknown"
+		resp.error(http.StatusNotFound, "Not Found")
+		return
+	}
+	op, id, status := route(r.Method, "/"+apiPath)
+	entry.Op, entry.UserID = op, id
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		resp.error(http.StatusBadRequest, "could not read the request body")
+		return
+	}
+	if len(body) > maxBodyBytes {
+		resp.error(http.StatusRequestEntityTooLarge, "request body too large")
+		return
+	}
+	entry.Fields = topLevelKeys(body)
+	knobs := s.Knobs()
+	if status == 0 && op == "suspend" && knobs.DisableSuspendRoute {
+		status = http.StatusNotFound
+	}
+	if status != 0 {
+		// Like a router that does not know the route: a plain answer, not JumpCloud's error.
+		resp.raw(status, "text/plain; charset=utf-8", []byte(http.StatusText(status)+"\n"))
+		return
+	}
+	if err := s.delay(r.Context(), knobs); err != nil {
+		resp.error(http.StatusServiceUnavailable, "request cancelled")
+		return
+	}
+	orgID, code, msg := s.authenticate(r)
+	if code != 0 {
+		resp.error(code, msg)
+		return
+	}
+	entry.Org = orgID
+	if retryAfter, limited := s.rateLimited(r.Header.Get("x-api-key"), knobs.RateLimit); limited {
+		entry.Injected = true
+		if knobs.RateLimit.RetryAfter {
+			resp.header.Set("Retry-After", retryAfter)
+		}
+		resp.error(http.StatusTooManyRequests, "Too Many Requests")
+		return
+	}
+	fault, faulted := s.takeFault(op, knobs)
+	if faulted && !fault.AfterCommit {
+		entry.Injected = true
+		if fault.Drop {
+			entry.Dropped = true
+			dropConnection(w)
+			return
+		}
+		if fault.RetryAfter != "" {
+			resp.header.Set("Retry-After", fault.RetryAfter)
+		}
+		resp.error(fault.Code, http.StatusText(fault.Code))
+		return
+	}
+	if h := s.hook.Load(); h != nil {
+		(*h)(op, id)
+	}
+	c := &call{r: r, op: op, id: id, org: orgID, body: body, knobs: knobs, entry: entry}
+	s.dispatch(c, resp)
+
+	drop := faulted && fault.AfterCommit
+	if !drop && op == "create" && resp.status == http.StatusOK && knobs.Faults.CreateCommitThenDrop > 0 {
+		drop = s.chance(knobs.Faults.CreateCommitThenDrop)
+	}
+	if drop {
+		entry.Injected, entry.Dropped, entry.Status = true, true, resp.status
+		dropConnection(w)
+	}
+}
+
+func (s *Server) dispatch(c *call, resp *response) {
+	switch c.op {
+	case "list":
+		s.handleList(c, resp)
+	case "get":
+		s.handleGet(c, resp)
+	case "create":
+		s.handleCreate(c, resp)
+	case "update":
+		s.handleUpdate(c, resp)
+	case "delete":
+		s.handleDelete(c, resp)
+	case "search":
+		s.handleSearch(c, resp)
+	default:
+		s.handleAction(c, resp)
+	}
+}
+
+// dropConnection closes the client connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// topLevelKeys lists a JSON object's keys, sorted (nil when the body is not an object).
+func topLevelKeys(body []byte) []string {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// authenticate checks x-api-key and picks the organization.
+func (s *Server) authenticate(r *http.Request) (org string, code int, msg string) {
+	key := r.Header.Get("x-api-key")
+	s.mu.RLock()
+	orgs, ok := s.keys[key]
+	s.mu.RUnlock()
+	if key == "" || !ok {
+		return "", http.StatusUnauthorized, "Unauthorized"
+	}
+	want := strings.TrimSpace(r.Header.Get("x-org-id"))
+	switch {
+	case want == "" && len(orgs) == 1:
+		return orgs[0], 0, ""
+	case want == "":
+		return "", http.StatusUnauthorized, "x-org-id is required for multi-tenant administrators"
+	case !slices.Contains(orgs, want):
+		return "", http.StatusNotFound, "Organization not found"
+	}
+	return want, 0, ""
+}
+
+// delay sleeps for the latency knobs (and slow faults), returning early if the client left.
+func (s *Server) delay(ctx context.Context, k Knobs) error {
+	d := k.Latency
+	if k.Jitter > 0 {
+		d += time.Duration(s.float() * float64(k.Jitter))
+	}
+	if k.Faults.SlowRate > 0 && s.chance(k.Faults.SlowRate) {
+		d += k.Faults.SlowDelay
+	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (s *Server) float() float64 {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.rng.Float64()
+}
+
+func (s *Server) chance(p float64) bool { return s.float() < p }
+
+// rateLimited applies the per-key token bucket; the Retry-After value is whole seconds (>= 1).
+func (s *Server) rateLimited(key string, rl RateLimit) (string, bool) {
+	if rl.RPS <= 0 {
+		return "", false
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	lim := s.limiters[key]
+	if lim == nil {
+		burst := rl.Burst
+		if burst <= 0 {
+			burst = 1
+		}
+		lim = rate.NewLimiter(rate.Limit(rl.RPS), burst)
+		s.limiters[key] = lim
+	}
+	now := time.Now()
+	if lim.AllowN(now, 1) {
+		return "", false
+	}
+	res := lim.ReserveN(now, 1)
+	wait := res.DelayFrom(now)
+	res.CancelAt(now)
+	secs := int((wait + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return itoa(secs), true
+}
+
+// takeFault returns the fault to apply to this request, if any.
+func (s *Server) takeFault(op string, k Knobs) (Fault, bool) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	for i := range s.queued {
+		f := s.queued[i]
+		if f.Op != op && f.Op != "*" {
+			continue
+		}
+		s.queued[i].Times--
+		if s.queued[i].Times <= 0 {
+			s.queued = slices.Delete(s.queued, i, i+1)
+		}
+		if f.Code == 0 {
+			f.Code = http.StatusServiceUnavailable
+		}
+		return f, true
+	}
+	if k.Faults.Rate5xx > 0 && s.rng.Float64() < k.Faults.Rate5xx {
+		return Fault{Op: op, Code: k.Faults.Code}, true
+	}
+	return Fault{}, false
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+var errNoOrg = errors.New("organization not found")
+
+// orgLocked returns the organization; callers hold s.mu.
+func (s *Server) orgLocked(id string) (*org, error) {
+	o := s.orgs[id]
+	if o == nil {
+		return nil, errNoOrg
+	}
+	return o, nil
+}
