@@ -1,0 +1,211 @@
+# Image to build, push and deploy. Set it to your own repository, e.g. make docker-build IMG=<registry>/jumpcloud-operator:v0.1.0
+IMG ?= jumpcloud-operator:latest
+# Version stamped into the binaries (main.Version) and the image.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Platforms for docker-buildx.
+PLATFORMS ?= linux/amd64,linux/arm64
+# CONTAINER_TOOL builds and pushes images; podman works for docker-build and docker-push too.
+CONTAINER_TOOL ?= docker
+
+# Extra arguments for `make run`, e.g. make run RUN_ARGS="--default-deletion-policy=Orphan".
+RUN_ARGS ?=
+# Fuzz targets as pkg:FuzzName pairs; empty means every Fuzz function found in the module's tests.
+FUZZ_TARGETS ?=
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 5s
+
+GO_LDFLAGS := -X main.Version=$(VERSION)
+
+# Setting SHELL to bash allows bash commands to be executed by recipes.
+# Options are set to exit when a recipe line exits non-zero or a piped command fails.
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the ClusterRole (config/rbac/role.yaml) and the CRDs (config/crd/bases).
+	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate the DeepCopy methods of the API types.
+	"$(CONTROLLER_GEN)" object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: fmt
+fmt: ## Run go fmt against code.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet against code.
+	go vet ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint (linters and formatters from .golangci.yml).
+	"$(GOLANGCI_LINT)" run
+
+.PHONY: lint-fix
+lint-fix: golangci-lint ## Run golangci-lint and apply its fixes and formatting.
+	"$(GOLANGCI_LINT)" run --fix
+
+.PHONY: test
+test: manifests generate fmt vet ## Run unit and envtest suites (with coverage), then each fuzz target briefly.
+	assets="$$(hack/envtest.sh)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test ./... -coverprofile cover.out
+	$(MAKE) --no-print-directory fuzz
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (all Fuzz functions, or FUZZ_TARGETS="pkg:FuzzName ...").
+	targets="$(FUZZ_TARGETS)"; \
+	if [ -z "$$targets" ]; then \
+		targets="$$(go list -f '{{$$p := .ImportPath}}{{range .TestGoFiles}}{{$$p}} {{$$.Dir}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$$p}} {{$$.Dir}}/{{.}}{{"\n"}}{{end}}' ./... \
+			| while read -r pkg file; do sed -n "s|^func \(Fuzz[A-Za-z0-9_]*\)(.*|$$pkg:\1|p" "$$file"; done)"; \
+	fi; \
+	if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets found"; exit 0; fi; \
+	for target in $$targets; do \
+		pkg="$${target%:*}"; name="$${target##*:}"; \
+		echo "fuzz: $$name ($$pkg) for $(FUZZTIME)"; \
+		go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+	done
+
+.PHONY: verify
+verify: manifests generate fmt ## Regenerate, tidy and format, then fail if the tree differs from git (commit first).
+	go mod tidy
+	@if [ -n "$$(git status --porcelain)" ]; then \
+		echo "verify: the working tree is not clean after make manifests generate fmt and go mod tidy."; \
+		echo "verify: regenerate, commit the result, and run make verify again."; \
+		git status --porcelain; \
+		git --no-pager diff; \
+		exit 1; \
+	fi
+
+.PHONY: envtest
+envtest: ## Build (or reuse) kube-apiserver, etcd and kubectl for envtest; print their directory.
+	@hack/envtest.sh
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build every program under cmd/ into bin/ (manager, jumpcloud-sim, ...).
+	go build -ldflags "$(GO_LDFLAGS)" -o bin/ ./cmd/...
+
+.PHONY: run
+run: manifests generate fmt vet install ## Install the CRDs and run the manager against the current kubeconfig.
+	go run -ldflags "$(GO_LDFLAGS)" ./cmd/manager $(RUN_ARGS)
+
+# Needs BuildKit (the default builder of current Docker releases): the Dockerfile cross-compiles on
+# the build platform, so docker-buildx needs no emulation.
+.PHONY: docker-build
+docker-build: ## Build the manager image IMG.
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the manager image IMG.
+	$(CONTAINER_TOOL) push $(IMG)
+
+.PHONY: docker-buildx
+docker-buildx: ## Build and push IMG for PLATFORMS (linux/amd64,linux/arm64) with docker buildx.
+	- $(CONTAINER_TOOL) buildx create --name jumpcloud-operator-builder
+	$(CONTAINER_TOOL) buildx use jumpcloud-operator-builder
+	- $(CONTAINER_TOOL) buildx build --push --platform=$(PLATFORMS) --build-arg VERSION=$(VERSION) --tag $(IMG) .
+	- $(CONTAINER_TOOL) buildx rm jumpcloud-operator-builder
+
+.PHONY: build-installer
+build-installer: manifests generate kustomize ## Write dist/install.yaml: CRDs, RBAC and the Deployment running IMG.
+	mkdir -p dist
+	$(call kustomize-build-default) > dist/install.yaml.tmp
+	mv dist/install.yaml.tmp dist/install.yaml
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
+	out="$$("$(KUSTOMIZE)" build config/crd)"; \
+	if [ -n "$$out" ]; then echo "$$out" | "$(KUBECTL)" apply --server-side -f -; else echo "No CRDs to install."; fi
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRDs (and so every resource of them). ignore-not-found=true ignores missing ones.
+	out="$$("$(KUSTOMIZE)" build config/crd)"; \
+	if [ -n "$$out" ]; then echo "$$out" | "$(KUBECTL)" delete --ignore-not-found=$(ignore-not-found) -f -; else echo "No CRDs to delete."; fi
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy CRDs, RBAC and the manager running IMG to the cluster of the current kubeconfig.
+	$(call kustomize-build-default) | "$(KUBECTL)" apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove what deploy created. ignore-not-found=true ignores missing resources.
+	"$(KUSTOMIZE)" build config/default | "$(KUBECTL)" delete --ignore-not-found=$(ignore-not-found) -f -
+
+# kustomize-build-default builds config/default with the manager image set to IMG. It edits a copy of
+# config/ so that deploying or packaging an image never leaves a change in the work tree.
+define kustomize-build-default
+tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+cp -R config "$$tmp/"; \
+(cd "$$tmp/config/manager" && "$(KUSTOMIZE)" edit set image controller=$(IMG)); \
+"$(KUSTOMIZE)" build "$$tmp/config/default"
+endef
+
+##@ Dependencies
+
+## Location to install tools to
+LOCALBIN ?= $(shell pwd)/bin
+$(LOCALBIN):
+	mkdir -p "$(LOCALBIN)"
+
+## Tool binaries
+KUSTOMIZE ?= $(LOCALBIN)/kustomize
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
+# kubectl from PATH, else the one hack/envtest.sh builds (expanded only when a target needs it).
+KUBECTL ?= $(or $(shell command -v kubectl 2>/dev/null),$(shell hack/envtest.sh)/kubectl)
+
+## Tool versions
+# kustomize v5.8.3 and later need a newer Go than go.mod's toolchain.
+KUSTOMIZE_VERSION ?= v5.8.2
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+
+.PHONY: tools
+tools: kustomize controller-gen golangci-lint ## Install every pinned tool into bin/.
+
+# The tool targets are phony: go-install-tool itself sees whether the pinned version is in place.
+.PHONY: kustomize
+kustomize: | $(LOCALBIN) ## Install kustomize into bin/ if necessary.
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+.PHONY: controller-gen
+controller-gen: | $(LOCALBIN) ## Install controller-gen into bin/ if necessary.
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: | $(LOCALBIN) ## Install golangci-lint into bin/ if necessary.
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+# go-install-tool 'go install's a package at a version into LOCALBIN as NAME-VERSION and points the
+# symlink NAME at it, so that bumping a version installs the new one.
+# $1 - target path with name of binary
+# $2 - package url which can be installed
+# $3 - specific version of package
+define go-install-tool
+@[ -f "$(1)-$(3)" ] && [ "$$(readlink -- "$(1)" 2>/dev/null)" = "$(1)-$(3)" ] || { \
+set -e; \
+package=$(2)@$(3) ;\
+echo "Installing $${package}" ;\
+rm -f "$(1)" ;\
+GOBIN="$(LOCALBIN)" go install $${package} ;\
+mv "$(LOCALBIN)/$$(basename "$(1)")" "$(1)-$(3)" ;\
+} ;\
+ln -sf "$$(realpath "$(1)-$(3)")" "$(1)"
+endef
