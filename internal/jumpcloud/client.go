@@ -106,26 +106,29 @@ func New(opts Options) (*Client, error) {
 	if c.rand == nil {
 		c.rand = rand.Float64
 	}
-	c.limiter = rate.NewLimiter(rate.Inf, 0)
-	c.SetRateLimit(opts.RequestsPerSecond, opts.Burst)
+	c.limiter = rate.NewLimiter(rateLimit(opts.RequestsPerSecond, opts.Burst)) // starts with a full bucket
 	return c, nil
 }
 
 // SetRateLimit changes the client-side token bucket at runtime. Zero values mean the defaults; a
 // negative rps disables limiting. Safe to call concurrently with requests.
 func (c *Client) SetRateLimit(rps float64, burst int) {
+	limit, b := rateLimit(rps, burst)
+	c.limiter.SetLimit(limit)
+	c.limiter.SetBurst(b)
+}
+
+func rateLimit(rps float64, burst int) (rate.Limit, int) {
 	if rps == 0 {
 		rps = DefaultRequestsPerSecond
 	}
 	if burst <= 0 {
 		burst = DefaultBurst
 	}
-	limit := rate.Limit(rps)
 	if rps < 0 || math.IsInf(rps, 1) {
-		limit = rate.Inf
+		return rate.Inf, burst
 	}
-	c.limiter.SetLimit(limit)
-	c.limiter.SetBurst(burst)
+	return rate.Limit(rps), burst
 }
 
 // BaseURL returns the base URL the client talks to (with the /api part).

@@ -360,13 +360,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entry := &Request{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
-	defer func() { s.log.add(*entry) }()
 	resp := newResponse()
+	drop := false
+	// The log entry is recorded before the client can see the outcome, so a test that reads
+	// the log right after a call finds it.
 	defer func() {
-		if !entry.Dropped {
-			entry.Status = resp.status
-			resp.writeTo(w)
+		if drop {
+			entry.Injected, entry.Dropped = true, true
+			s.log.add(*entry)
+			dropConnection(w)
+			return
 		}
+		entry.Status = resp.status
+		s.log.add(*entry)
+		resp.writeTo(w)
 	}()
 
 	apiPath, ok := strings.CutPrefix(r.URL.Path, "/api/")
@@ -418,8 +425,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if faulted && !fault.AfterCommit {
 		entry.Injected = true
 		if fault.Drop {
-			entry.Dropped = true
-			dropConnection(w)
+			drop = true
 			return
 		}
 		if fault.RetryAfter != "" {
@@ -434,13 +440,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{r: r, op: op, id: id, org: orgID, body: body, knobs: knobs, entry: entry}
 	s.dispatch(c, resp)
 
-	drop := faulted && fault.AfterCommit
+	drop = faulted && fault.AfterCommit
 	if !drop && op == "create" && resp.status == http.StatusOK && knobs.Faults.CreateCommitThenDrop > 0 {
 		drop = s.chance(knobs.Faults.CreateCommitThenDrop)
 	}
 	if drop {
-		entry.Injected, entry.Dropped, entry.Status = true, true, resp.status
-		dropConnection(w)
+		entry.Status = resp.status
 	}
 }
 
