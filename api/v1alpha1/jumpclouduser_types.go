@@ -335,6 +335,21 @@ type MFAStatus struct {
 	EnrollmentStatus string `json:"enrollmentStatus,omitempty"`
 }
 
+// Ownership says how a JumpCloudUser came to know its JumpCloud user.
+// +kubebuilder:validation:Enum=Created;Adopted;Observed
+type Ownership string
+
+const (
+	// OwnershipCreated means this resource created the JumpCloud user.
+	OwnershipCreated Ownership = "Created"
+	// OwnershipAdopted means this resource took over an existing JumpCloud user (adoptionPolicy
+	// IfExists on a connection that allows adoption).
+	OwnershipAdopted Ownership = "Adopted"
+	// OwnershipObserved means this resource only observes the JumpCloud user (ObserveOnly); it
+	// never writes to it and never suspends or deletes it.
+	OwnershipObserved Ownership = "Observed"
+)
+
 // LastHandledTokens records, per one-shot annotation, the last token that was acted on.
 type LastHandledTokens struct {
 	// expirePassword is the last expire-password token handled.
@@ -359,6 +374,19 @@ type JumpCloudUserStatus struct {
 	// id is the JumpCloud user id (_id) once known.
 	// +optional
 	ID string `json:"id,omitempty"`
+	// ownership says whether this resource Created, Adopted or only Observed the JumpCloud user.
+	// Only a Created or Adopted user is ever suspended or deleted by the deletionPolicy.
+	// +optional
+	Ownership Ownership `json:"ownership,omitempty"`
+	// createPending is set just before the operator asks JumpCloud to create the user and cleared
+	// once the answer is recorded. If the answer was lost, the next pass finds the user by username
+	// and takes it as this resource's own instead of creating a duplicate.
+	// +optional
+	CreatePending *metav1.Time `json:"createPending,omitempty"`
+	// lockedBySpec is true while the account is locked because spec.locked is true; it tells such a
+	// lock (undone when spec.locked goes back to false) from a lockout by JumpCloud (left alone).
+	// +optional
+	LockedBySpec bool `json:"lockedBySpec,omitempty"`
 	// state is the account state as observed: Staged, Activated or Suspended.
 	// +optional
 	State UserState `json:"state,omitempty"`

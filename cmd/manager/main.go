@@ -37,6 +37,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/controller"
 )
 
 // Version is the operator's version, set at build time with -ldflags "-X main.Version=...".
@@ -123,8 +124,10 @@ func main() {
 		os.Exit(1)
 	}
 
-	// Reconcilers are registered here, one per kind; they take defaultDeletionPolicy as the
-	// JumpCloudUser deletion default.
+	if err := controller.Setup(mgr, controller.Options{DefaultDeletionPolicy: defaultDeletionPolicy}); err != nil {
+		setupLog.Error(err, "Failed to set up the reconcilers")
+		os.Exit(1)
+	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		setupLog.Error(err, "Failed to set up health check")

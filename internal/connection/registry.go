@@ -1,0 +1,161 @@
+// Package connection owns the JumpCloud clients of the operator: one client (and so one rate
+// limiter) per JumpCloudConnection or ClusterJumpCloudConnection, installed by the connection
+// reconcilers once JumpCloud accepted the key and shared by every resource that uses the
+// connection. It also resolves which connection a resource uses.
+package connection
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
+)
+
+// Ref identifies a connection object. Namespace is empty for a ClusterJumpCloudConnection.
+type Ref struct {
+	Kind      iamv1alpha1.ConnectionKind
+	Namespace string
+	Name      string
+}
+
+// String renders the reference the way people name objects: "JumpCloudConnection team-a/default".
+func (r Ref) String() string {
+	if r.Namespace == "" {
+		return fmt.Sprintf("%s %s", r.Kind, r.Name)
+	}
+	return fmt.Sprintf("%s %s/%s", r.Kind, r.Namespace, r.Name)
+}
+
+// Settings are the parts of a connection's spec the resources using it need.
+type Settings struct {
+	BaseURL           string
+	Region            string
+	OrgID             string
+	RequestsPerSecond float64
+	Burst             int
+	ResyncInterval    time.Duration
+	AllowAdoption     bool
+}
+
+// SettingsFrom converts the API settings, applying the documented defaults to unset fields.
+func SettingsFrom(s iamv1alpha1.ConnectionSettings) Settings {
+	out := Settings{
+		BaseURL:           s.BaseURL,
+		Region:            string(s.Region),
+		OrgID:             s.OrgID,
+		RequestsPerSecond: jumpcloud.DefaultRequestsPerSecond,
+		Burst:             jumpcloud.DefaultBurst,
+		ResyncInterval:    10 * time.Minute,
+		AllowAdoption:     s.AllowAdoption,
+	}
+	if s.RateLimit != nil {
+		if s.RateLimit.RequestsPerSecond > 0 {
+			out.RequestsPerSecond = float64(s.RateLimit.RequestsPerSecond)
+		}
+		if s.RateLimit.Burst > 0 {
+			out.Burst = int(s.RateLimit.Burst)
+		}
+	}
+	if s.ResyncInterval != nil && s.ResyncInterval.Duration > 0 {
+		out.ResyncInterval = s.ResyncInterval.Duration
+	}
+	return out
+}
+
+// Connection is a verified connection: its client and settings.
+type Connection struct {
+	Ref      Ref
+	Client   *jumpcloud.Client
+	Settings Settings
+	// fingerprint identifies the key and client settings the client was built from.
+	fingerprint string
+}
+
+// Fingerprint identifies an API key together with the settings a client is built from, without
+// revealing the key: when it changes, the client must be rebuilt.
+func Fingerprint(apiKey string, s Settings) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%g\x00%d", apiKey, s.BaseURL, s.Region, s.OrgID, s.RequestsPerSecond, s.Burst)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Registry holds the verified connections. It is safe for concurrent use.
+type Registry struct {
+	mu    sync.RWMutex
+	conns map[Ref]*Connection
+	// Observer is handed to every client built, for metrics.
+	Observer jumpcloud.Observer
+	// ClientOptions, when set, adjusts the options of every client built (tests shorten retries).
+	ClientOptions func(*jumpcloud.Options)
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{conns: map[Ref]*Connection{}}
+}
+
+// Get returns the connection installed for ref, if any.
+func (r *Registry) Get(ref Ref) (*Connection, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c, ok := r.conns[ref]
+	return c, ok
+}
+
+// Current reports whether the installed connection for ref was built from this key and settings.
+func (r *Registry) Current(ref Ref, fingerprint string) bool {
+	c, ok := r.Get(ref)
+	return ok && c.fingerprint == fingerprint
+}
+
+// Build returns a client for the key and settings without installing it, so that the caller can
+// verify the key first.
+func (r *Registry) Build(ref Ref, apiKey string, s Settings) (*Connection, error) {
+	opts := jumpcloud.Options{
+		BaseURL:           s.BaseURL,
+		Region:            s.Region,
+		APIKey:            apiKey,
+		OrgID:             s.OrgID,
+		RequestsPerSecond: s.RequestsPerSecond,
+		Burst:             s.Burst,
+		Observer:          r.Observer,
+	}
+	if r.ClientOptions != nil {
+		r.ClientOptions(&opts)
+	}
+	c, err := jumpcloud.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Connection{Ref: ref, Client: c, Settings: s, fingerprint: Fingerprint(apiKey, s)}, nil
+}
+
+// Install makes c the connection for its ref, replacing any earlier one.
+func (r *Registry) Install(c *Connection) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.conns[c.Ref] = c
+}
+
+// UpdateSettings changes the settings that need no new client (resync interval, adoption) of an
+// installed connection.
+func (r *Registry) UpdateSettings(ref Ref, s Settings) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.conns[ref]; ok {
+		cp := *c
+		cp.Settings = s
+		r.conns[ref] = &cp
+	}
+}
+
+// Remove forgets the connection for ref, so that resources using it wait.
+func (r *Registry) Remove(ref Ref) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.conns, ref)
+}

@@ -1,0 +1,40 @@
+package controller
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+)
+
+// The three kstatus states every reconciler reports, in one place so that Ready, Reconciling and
+// Stalled never contradict each other. setCondition changes LastTransitionTime only when the
+// status flips (metav1 semantics), and stamps every condition with the generation.
+
+// setCondition sets one condition, stamped with the generation it describes.
+func setCondition(conds *[]metav1.Condition, generation int64, typ string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(conds, metav1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: message, ObservedGeneration: generation,
+	})
+}
+
+// markReady records success: Ready True, neither Reconciling nor Stalled.
+func markReady(conds *[]metav1.Condition, generation int64, reason, message string) {
+	setCondition(conds, generation, iamv1alpha1.ConditionReady, metav1.ConditionTrue, reason, message)
+	setCondition(conds, generation, iamv1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, message)
+	setCondition(conds, generation, iamv1alpha1.ConditionStalled, metav1.ConditionFalse, reason, message)
+}
+
+// markReconciling records work in progress that will resume by itself.
+func markReconciling(conds *[]metav1.Condition, generation int64, reason, message string) {
+	setCondition(conds, generation, iamv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	setCondition(conds, generation, iamv1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, message)
+	setCondition(conds, generation, iamv1alpha1.ConditionStalled, metav1.ConditionFalse, reason, message)
+}
+
+// markStalled records a failure that needs a human.
+func markStalled(conds *[]metav1.Condition, generation int64, reason, message string) {
+	setCondition(conds, generation, iamv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	setCondition(conds, generation, iamv1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, message)
+	setCondition(conds, generation, iamv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, message)
+}

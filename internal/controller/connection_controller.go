@@ -1,0 +1,248 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/connection"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
+)
+
+// Field indexes on connections: the Secret ("namespace/name") holding their API key.
+const indexConnectionSecret = "spec.apiKeySecretRef"
+
+// connectionVerifier is what both connection reconcilers share: read the key, verify it with one
+// cheap call, and install the client in the registry. Secrets are read with a direct API call
+// (no cache of Secret contents); their metadata is watched to notice changes.
+type connectionVerifier struct {
+	APIReader client.Reader
+	Registry  *connection.Registry
+	Recorder  events.EventRecorder
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (v *connectionVerifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+// sync brings one connection's registry entry and status in line with its spec and Secret.
+func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref connection.Ref, secret client.ObjectKey, key string,
+	settings iamv1alpha1.ConnectionSettings, status *iamv1alpha1.JumpCloudConnectionStatus) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
+	gen := obj.GetGeneration()
+
+	apiKey, err := v.readKey(ctx, secret, key)
+	if err != nil {
+		var missing *missingSecretError
+		if errors.As(err, &missing) {
+			v.Registry.Remove(ref)
+			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonSecretNotFound, missing.Error())
+			return ctrl.Result{}, nil // the Secret watch brings us back
+		}
+		return ctrl.Result{}, err
+	}
+
+	s := connection.SettingsFrom(settings)
+	fp := connection.Fingerprint(apiKey, s)
+	recheck := s.ResyncInterval
+	if v.Registry.Current(ref, fp) && status.ObservedGeneration == gen && status.LastVerifiedTime != nil &&
+		v.now().Sub(status.LastVerifiedTime.Time) < recheck {
+		v.Registry.UpdateSettings(ref, s)
+		return ctrl.Result{RequeueAfter: recheck - v.now().Sub(status.LastVerifiedTime.Time)}, nil
+	}
+
+	conn, err := v.Registry.Build(ref, apiKey, s)
+	if err != nil {
+		v.Registry.Remove(ref)
+		markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, fmt.Sprintf("cannot build a JumpCloud client: %v", err))
+		return ctrl.Result{}, nil
+	}
+	if _, err := conn.Client.ListUsers(ctx, jumpcloud.ListOptions{Limit: 1, Fields: []string{"_id"}}); err != nil {
+		switch {
+		case jumpcloud.IsUnauthorized(err), jumpcloud.IsForbidden(err), jumpcloud.IsNotFound(err):
+			v.Registry.Remove(ref)
+			msg := fmt.Sprintf("JumpCloud rejected the API key or organization: %v", err)
+			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, msg)
+			v.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonKeyRejected, "Verify", msg)
+			return ctrl.Result{}, nil
+		default:
+			markReconciling(&status.Conditions, gen, iamv1alpha1.ReasonUnreachable, fmt.Sprintf("cannot reach JumpCloud: %v", err))
+			return ctrl.Result{}, fmt.Errorf("verifying %s: %w", ref, err)
+		}
+	}
+
+	wasCurrent := v.Registry.Current(ref, fp)
+	v.Registry.Install(conn)
+	if !wasCurrent {
+		log.Info("Connection verified; client installed", "connection", ref.String())
+		v.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, iamv1alpha1.ReasonReconciled, "Verify", "JumpCloud accepted the API key")
+	}
+	now := metav1.NewTime(v.now())
+	status.LastVerifiedTime = &now
+	status.ObservedGeneration = gen
+	markReady(&status.Conditions, gen, iamv1alpha1.ReasonReconciled, "JumpCloud accepted the API key")
+	return ctrl.Result{RequeueAfter: recheck}, nil
+}
+
+type missingSecretError struct{ msg string }
+
+func (e *missingSecretError) Error() string { return e.msg }
+
+// readKey reads the API key with a direct GET, never through a cache of Secrets.
+func (v *connectionVerifier) readKey(ctx context.Context, secret client.ObjectKey, key string) (string, error) {
+	var s corev1.Secret
+	if err := v.APIReader.Get(ctx, secret, &s); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", &missingSecretError{fmt.Sprintf("Secret %s does not exist", secret)}
+		}
+		return "", err
+	}
+	value := string(s.Data[key])
+	if value == "" {
+		return "", &missingSecretError{fmt.Sprintf("Secret %s has no key %q", secret, key)}
+	}
+	return value, nil
+}
+
+// patchStatus writes the status computed by a pass, merging its error into the pass's error.
+func patchStatus(ctx context.Context, c client.Client, obj client.Object, patch client.Patch, err *error) {
+	if perr := c.Status().Patch(ctx, obj, patch); perr != nil && !apierrors.IsNotFound(perr) {
+		*err = errors.Join(*err, fmt.Errorf("patching status: %w", perr))
+	}
+}
+
+// JumpCloudConnectionReconciler verifies namespaced connections.
+type JumpCloudConnectionReconciler struct {
+	client.Client
+	connectionVerifier
+}
+
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudconnections,verbs=get;list;watch
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudconnections/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile verifies one JumpCloudConnection.
+func (r *JumpCloudConnectionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	ref := connection.Ref{Kind: iamv1alpha1.ConnectionKindNamespaced, Namespace: req.Namespace, Name: req.Name}
+	var obj iamv1alpha1.JumpCloudConnection
+	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Registry.Remove(ref)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	patch := client.MergeFrom(obj.DeepCopy())
+	defer patchStatus(ctx, r.Client, &obj, patch, &err)
+
+	// The schema already refuses a namespace here; the check stays as defence in depth.
+	if ns := obj.Spec.APIKeySecretRef.Namespace; ns != "" && ns != obj.Namespace {
+		markStalled(&obj.Status.Conditions, obj.Generation, iamv1alpha1.ReasonSecretNotFound,
+			"a JumpCloudConnection may only read a Secret in its own namespace")
+		r.Registry.Remove(ref)
+		return ctrl.Result{}, nil
+	}
+	secret := client.ObjectKey{Namespace: obj.Namespace, Name: obj.Spec.APIKeySecretRef.Name}
+	return r.sync(ctx, &obj, ref, secret, keyOrDefault(obj.Spec.APIKeySecretRef.Key), obj.Spec.ConnectionSettings, &obj.Status)
+}
+
+func keyOrDefault(k string) string {
+	if k == "" {
+		return "api-key"
+	}
+	return k
+}
+
+// SetupWithManager registers the reconciler and its watches.
+func (r *JumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &iamv1alpha1.JumpCloudConnection{}, indexConnectionSecret,
+		func(o client.Object) []string {
+			c := o.(*iamv1alpha1.JumpCloudConnection)
+			return []string{c.Namespace + "/" + c.Spec.APIKeySecretRef.Name}
+		}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&iamv1alpha1.JumpCloudConnection{}).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+			var list iamv1alpha1.JumpCloudConnectionList
+			if err := r.List(ctx, &list, client.MatchingFields{indexConnectionSecret: o.GetNamespace() + "/" + o.GetName()}); err != nil {
+				return nil
+			}
+			reqs := make([]reconcile.Request, 0, len(list.Items))
+			for _, c := range list.Items {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+			}
+			return reqs
+		})).
+		Named("jumpcloudconnection").
+		Complete(r)
+}
+
+// ClusterJumpCloudConnectionReconciler verifies cluster-scoped connections.
+type ClusterJumpCloudConnectionReconciler struct {
+	client.Client
+	connectionVerifier
+}
+
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=clusterjumpcloudconnections,verbs=get;list;watch
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=clusterjumpcloudconnections/status,verbs=get;update;patch
+
+// Reconcile verifies one ClusterJumpCloudConnection.
+func (r *ClusterJumpCloudConnectionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	ref := connection.Ref{Kind: iamv1alpha1.ConnectionKindCluster, Name: req.Name}
+	var obj iamv1alpha1.ClusterJumpCloudConnection
+	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Registry.Remove(ref)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	patch := client.MergeFrom(obj.DeepCopy())
+	defer patchStatus(ctx, r.Client, &obj, patch, &err)
+
+	secret := client.ObjectKey{Namespace: obj.Spec.APIKeySecretRef.Namespace, Name: obj.Spec.APIKeySecretRef.Name}
+	return r.sync(ctx, &obj, ref, secret, keyOrDefault(obj.Spec.APIKeySecretRef.Key), obj.Spec.ConnectionSettings, &obj.Status)
+}
+
+// SetupWithManager registers the reconciler and its watches.
+func (r *ClusterJumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &iamv1alpha1.ClusterJumpCloudConnection{}, indexConnectionSecret,
+		func(o client.Object) []string {
+			c := o.(*iamv1alpha1.ClusterJumpCloudConnection)
+			return []string{c.Spec.APIKeySecretRef.Namespace + "/" + c.Spec.APIKeySecretRef.Name}
+		}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&iamv1alpha1.ClusterJumpCloudConnection{}).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+			var list iamv1alpha1.ClusterJumpCloudConnectionList
+			if err := r.List(ctx, &list, client.MatchingFields{indexConnectionSecret: o.GetNamespace() + "/" + o.GetName()}); err != nil {
+				return nil
+			}
+			reqs := make([]reconcile.Request, 0, len(list.Items))
+			for _, c := range list.Items {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+			}
+			return reqs
+		})).
+		Named("clusterjumpcloudconnection").
+		Complete(r)
+}

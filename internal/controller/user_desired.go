@@ -1,0 +1,221 @@
+package controller
+
+import (
+	"slices"
+
+	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
+)
+
+// This file converts a JumpCloudUserSpec into what the JumpCloud client sends, and compares it
+// with what JumpCloud holds. Only fields set in the spec are managed: an unset field is neither
+// sent nor compared, so console edits of unmanaged fields survive.
+
+// stringField maps one managed string field between the spec, a JumpCloud user and UserFields.
+type stringField struct {
+	name     string
+	spec     func(*iamv1alpha1.JumpCloudUserSpec) *string
+	observed func(*jumpcloud.User) string
+	set      func(*jumpcloud.UserFields, *string)
+}
+
+func profile(s *iamv1alpha1.JumpCloudUserSpec) *iamv1alpha1.UserProfile {
+	if s.Profile == nil {
+		return &iamv1alpha1.UserProfile{}
+	}
+	return s.Profile
+}
+
+func access(s *iamv1alpha1.JumpCloudUserSpec) *iamv1alpha1.UserAccess {
+	if s.Access == nil {
+		return &iamv1alpha1.UserAccess{}
+	}
+	return s.Access
+}
+
+var stringFields = []stringField{
+	{"email", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return &s.Email },
+		func(u *jumpcloud.User) string { return u.Email }, func(f *jumpcloud.UserFields, v *string) { f.Email = v }},
+	{"firstname", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Firstname },
+		func(u *jumpcloud.User) string { return u.Firstname }, func(f *jumpcloud.UserFields, v *string) { f.Firstname = v }},
+	{"middlename", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Middlename },
+		func(u *jumpcloud.User) string { return u.Middlename }, func(f *jumpcloud.UserFields, v *string) { f.Middlename = v }},
+	{"lastname", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Lastname },
+		func(u *jumpcloud.User) string { return u.Lastname }, func(f *jumpcloud.UserFields, v *string) { f.Lastname = v }},
+	{"displayname", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Displayname },
+		func(u *jumpcloud.User) string { return u.Displayname }, func(f *jumpcloud.UserFields, v *string) { f.Displayname = v }},
+	{"alternateEmail", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).AlternateEmail },
+		func(u *jumpcloud.User) string { return u.AlternateEmail }, func(f *jumpcloud.UserFields, v *string) { f.AlternateEmail = v }},
+	{"jobTitle", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).JobTitle },
+		func(u *jumpcloud.User) string { return u.JobTitle }, func(f *jumpcloud.UserFields, v *string) { f.JobTitle = v }},
+	{"department", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Department },
+		func(u *jumpcloud.User) string { return u.Department }, func(f *jumpcloud.UserFields, v *string) { f.Department = v }},
+	{"company", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Company },
+		func(u *jumpcloud.User) string { return u.Company }, func(f *jumpcloud.UserFields, v *string) { f.Company = v }},
+	{"costCenter", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).CostCenter },
+		func(u *jumpcloud.User) string { return u.CostCenter }, func(f *jumpcloud.UserFields, v *string) { f.CostCenter = v }},
+	{"location", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Location },
+		func(u *jumpcloud.User) string { return u.Location }, func(f *jumpcloud.UserFields, v *string) { f.Location = v }},
+	{"employeeType", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).EmployeeType },
+		func(u *jumpcloud.User) string { return u.EmployeeType }, func(f *jumpcloud.UserFields, v *string) { f.EmployeeType = v }},
+	{"employeeIdentifier", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).EmployeeIdentifier },
+		func(u *jumpcloud.User) string { return u.EmployeeIdentifier }, func(f *jumpcloud.UserFields, v *string) { f.EmployeeIdentifier = v }},
+	{"description", func(s *iamv1alpha1.JumpCloudUserSpec) *string { return profile(s).Description },
+		func(u *jumpcloud.User) string { return u.Description }, func(f *jumpcloud.UserFields, v *string) { f.Description = v }},
+}
+
+// boolField maps one managed boolean access setting.
+type boolField struct {
+	name     string
+	spec     func(*iamv1alpha1.UserAccess) *bool
+	observed func(*jumpcloud.User) bool
+	set      func(*jumpcloud.UserFields, *bool)
+}
+
+var boolFields = []boolField{
+	{"sudo", func(a *iamv1alpha1.UserAccess) *bool { return a.Sudo },
+		func(u *jumpcloud.User) bool { return u.Sudo }, func(f *jumpcloud.UserFields, v *bool) { f.Sudo = v }},
+	{"passwordlessSudo", func(a *iamv1alpha1.UserAccess) *bool { return a.PasswordlessSudo },
+		func(u *jumpcloud.User) bool { return u.PasswordlessSudo }, func(f *jumpcloud.UserFields, v *bool) { f.PasswordlessSudo = v }},
+	{"ldapBindingUser", func(a *iamv1alpha1.UserAccess) *bool { return a.LDAPBindingUser },
+		func(u *jumpcloud.User) bool { return u.LDAPBindingUser }, func(f *jumpcloud.UserFields, v *bool) { f.LDAPBindingUser = v }},
+	{"passwordNeverExpires", func(a *iamv1alpha1.UserAccess) *bool { return a.PasswordNeverExpires },
+		func(u *jumpcloud.User) bool { return u.PasswordNeverExpires }, func(f *jumpcloud.UserFields, v *bool) { f.PasswordNeverExpires = v }},
+	{"enableUserPortalMultifactor", func(a *iamv1alpha1.UserAccess) *bool { return a.EnableUserPortalMultifactor },
+		func(u *jumpcloud.User) bool { return u.EnableUserPortalMultifactor }, func(f *jumpcloud.UserFields, v *bool) { f.EnableUserPortalMultifactor = v }},
+}
+
+func phoneNumbers(in []iamv1alpha1.PhoneNumber) []jumpcloud.PhoneNumber {
+	out := make([]jumpcloud.PhoneNumber, 0, len(in))
+	for _, p := range in {
+		out = append(out, jumpcloud.PhoneNumber{Type: p.Type, Number: p.Number})
+	}
+	return out
+}
+
+func addresses(in []iamv1alpha1.Address) []jumpcloud.Address {
+	out := make([]jumpcloud.Address, 0, len(in))
+	for _, a := range in {
+		out = append(out, jumpcloud.Address{Type: a.Type, PoBox: a.POBox, ExtendedAddress: a.ExtendedAddress,
+			StreetAddress: a.StreetAddress, Locality: a.Locality, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country})
+	}
+	return out
+}
+
+func attributes(in []iamv1alpha1.Attribute) []jumpcloud.Attribute {
+	out := make([]jumpcloud.Attribute, 0, len(in))
+	for _, a := range in {
+		out = append(out, jumpcloud.Attribute{Name: a.Name, Value: a.Value})
+	}
+	return out
+}
+
+// withoutIDs drops the ids JumpCloud adds to list entries, so that lists compare by content.
+func withoutIDs[T any](in []T, clear func(*T)) []T {
+	out := make([]T, len(in))
+	for i, v := range in {
+		clear(&v)
+		out[i] = v
+	}
+	return out
+}
+
+// desiredFields returns every managed field of the spec (what a create sends, and what an update
+// compares). managerID is the resolved manager id, nil when the spec names no manager.
+func desiredFields(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string) jumpcloud.UserFields {
+	f := jumpcloud.UserFields{Username: jumpcloud.Ptr(spec.Username)}
+	for _, sf := range stringFields {
+		if v := sf.spec(spec); v != nil {
+			sf.set(&f, jumpcloud.Ptr(*v))
+		}
+	}
+	a := access(spec)
+	for _, bf := range boolFields {
+		if v := bf.spec(a); v != nil {
+			bf.set(&f, jumpcloud.Ptr(*v))
+		}
+	}
+	p := profile(spec)
+	if p.PhoneNumbers != nil {
+		f.PhoneNumbers = jumpcloud.Ptr(phoneNumbers(p.PhoneNumbers))
+	}
+	if p.Addresses != nil {
+		f.Addresses = jumpcloud.Ptr(addresses(p.Addresses))
+	}
+	if p.Attributes != nil {
+		f.Attributes = jumpcloud.Ptr(attributes(p.Attributes))
+	}
+	f.Manager = managerID
+	return f
+}
+
+// createFields is what a create sends: every managed field, the initial state, the lock and the
+// password.
+func createFields(spec *iamv1alpha1.JumpCloudUserSpec, managerID, password *string) jumpcloud.UserFields {
+	f := desiredFields(spec, managerID)
+	if wantActivated(spec) {
+		f.State, f.Suspended = jumpcloud.Ptr(jumpcloud.StateActivated), jumpcloud.Ptr(false)
+	} else {
+		f.State = jumpcloud.Ptr(jumpcloud.StateStaged)
+	}
+	if wantLocked(spec) {
+		f.AccountLocked = jumpcloud.Ptr(true)
+	}
+	f.Password = password
+	return f
+}
+
+func wantActivated(spec *iamv1alpha1.JumpCloudUserSpec) bool {
+	return spec.Activated == nil || *spec.Activated
+}
+
+func wantLocked(spec *iamv1alpha1.JumpCloudUserSpec) bool {
+	return spec.Locked != nil && *spec.Locked
+}
+
+// fieldDiff returns the managed fields whose JumpCloud value differs from the spec, as the
+// UserFields an update sends, and their names.
+func fieldDiff(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, u *jumpcloud.User) (jumpcloud.UserFields, []string) {
+	var f jumpcloud.UserFields
+	var names []string
+	for _, sf := range stringFields {
+		if v := sf.spec(spec); v != nil && *v != sf.observed(u) {
+			sf.set(&f, jumpcloud.Ptr(*v))
+			names = append(names, sf.name)
+		}
+	}
+	a := access(spec)
+	for _, bf := range boolFields {
+		if v := bf.spec(a); v != nil && *v != bf.observed(u) {
+			bf.set(&f, jumpcloud.Ptr(*v))
+			names = append(names, bf.name)
+		}
+	}
+	p := profile(spec)
+	if p.PhoneNumbers != nil {
+		want := phoneNumbers(p.PhoneNumbers)
+		if !slices.Equal(want, withoutIDs(u.PhoneNumbers, func(x *jumpcloud.PhoneNumber) { x.ID = "" })) {
+			f.PhoneNumbers = &want
+			names = append(names, "phoneNumbers")
+		}
+	}
+	if p.Addresses != nil {
+		want := addresses(p.Addresses)
+		if !slices.Equal(want, withoutIDs(u.Addresses, func(x *jumpcloud.Address) { x.ID = "" })) {
+			f.Addresses = &want
+			names = append(names, "addresses")
+		}
+	}
+	if p.Attributes != nil {
+		want := attributes(p.Attributes)
+		if !slices.Equal(want, u.Attributes) && !(len(want) == 0 && len(u.Attributes) == 0) {
+			f.Attributes = &want
+			names = append(names, "attributes")
+		}
+	}
+	if managerID != nil && *managerID != u.Manager {
+		f.Manager = jumpcloud.Ptr(*managerID)
+		names = append(names, "manager")
+	}
+	return f, names
+}

@@ -1,0 +1,54 @@
+package controller
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+)
+
+// enqueueByIndex maps an object (a Secret, a manager) to the users in its namespace whose index
+// field names it.
+func (r *JumpCloudUserReconciler) enqueueByIndex(index string) handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		var users iamv1alpha1.JumpCloudUserList
+		if err := r.List(ctx, &users, client.InNamespace(o.GetNamespace()), client.MatchingFields{index: o.GetName()}); err != nil {
+			return nil
+		}
+		return requestsFor(users.Items)
+	})
+}
+
+// enqueueForConnection maps a connection to the users that may use it: those naming it and, for
+// a connection named "default", those naming none.
+func (r *JumpCloudUserReconciler) enqueueForConnection() handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		var users iamv1alpha1.JumpCloudUserList
+		opts := []client.ListOption{}
+		if o.GetNamespace() != "" {
+			opts = append(opts, client.InNamespace(o.GetNamespace()))
+		}
+		if err := r.List(ctx, &users, opts...); err != nil {
+			return nil
+		}
+		var matching []iamv1alpha1.JumpCloudUser
+		for _, u := range users.Items {
+			ref := u.Spec.ConnectionRef
+			if (ref == nil && o.GetName() == iamv1alpha1.DefaultConnectionName) || (ref != nil && ref.Name == o.GetName()) {
+				matching = append(matching, u)
+			}
+		}
+		return requestsFor(matching)
+	})
+}
+
+func requestsFor(users []iamv1alpha1.JumpCloudUser) []reconcile.Request {
+	reqs := make([]reconcile.Request, 0, len(users))
+	for i := range users {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&users[i])})
+	}
+	return reqs
+}
