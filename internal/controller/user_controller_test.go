@@ -61,7 +61,7 @@ var _ = Describe("JumpCloudUser lifecycle", func() {
 		id := f.ready("carol").Status.ID
 
 		Expect(f.sim.EditUser(f.org, id, func(u *jcsim.User) {
-			u.Department = "Sales"      // managed: corrected
+			u.Department = "Sales"    // managed: corrected
 			u.Description = "from HR" // unmanaged: kept
 		})).To(Succeed())
 		f.resync("carol")
