@@ -64,7 +64,7 @@ test: manifests generate fmt vet ## Run unit and envtest suites (with coverage),
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (all Fuzz functions, or FUZZ_TARGETS="pkg:FuzzName ...").
-	targets="$(FUZZ_TARGETS)"; \
+	@targets="$(FUZZ_TARGETS)"; \
 	if [ -z "$$targets" ]; then \
 		targets="$$(go list -f '{{$$p := .ImportPath}}{{range .TestGoFiles}}{{$$p}} {{$$.Dir}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$$p}} {{$$.Dir}}/{{.}}{{"\n"}}{{end}}' ./... \
 			| while read -r pkg file; do sed -n "s|^func \(Fuzz[A-Za-z0-9_]*\)(.*|$$pkg:\1|p" "$$file"; done)"; \
