@@ -138,6 +138,9 @@ type JumpCloudConnection struct {
 	Spec JumpCloudConnectionSpec `json:"spec"`
 
 	// status says whether JumpCloud accepts the key.
+	// The default observedGeneration of -1 makes a resource the operator has not acted on yet read
+	// as in progress (kstatus), instead of healthy.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status JumpCloudConnectionStatus `json:"status,omitempty"`
 }
@@ -169,6 +172,9 @@ type ClusterJumpCloudConnection struct {
 	Spec ClusterJumpCloudConnectionSpec `json:"spec"`
 
 	// status says whether JumpCloud accepts the key.
+	// The default observedGeneration of -1 makes a resource the operator has not acted on yet read
+	// as in progress (kstatus), instead of healthy.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status JumpCloudConnectionStatus `json:"status,omitempty"`
 }

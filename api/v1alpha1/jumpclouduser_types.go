@@ -368,7 +368,8 @@ type LastHandledTokens struct {
 
 // JumpCloudUserStatus is the observed state of a JumpCloud system user.
 type JumpCloudUserStatus struct {
-	// observedGeneration is the generation of the spec last reconciled successfully.
+	// observedGeneration is the generation the operator last finished with: reconciled, or stalled
+	// on a problem that needs a human. It does not move on transient errors.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// id is the JumpCloud user id (_id) once known.
@@ -446,6 +447,9 @@ type JumpCloudUser struct {
 	Spec JumpCloudUserSpec `json:"spec"`
 
 	// status is the JumpCloud user as last observed.
+	// The default observedGeneration of -1 makes a resource the operator has not acted on yet read
+	// as in progress (kstatus), instead of healthy.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status JumpCloudUserStatus `json:"status,omitempty"`
 }

@@ -151,6 +151,9 @@ type JumpCloudUserOperation struct {
 	Spec JumpCloudUserOperationSpec `json:"spec"`
 
 	// status is the progress of the operation.
+	// The default observedGeneration of -1 makes a resource the operator has not acted on yet read
+	// as in progress (kstatus), instead of healthy.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status JumpCloudUserOperationStatus `json:"status,omitempty"`
 }

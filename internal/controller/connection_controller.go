@@ -53,6 +53,7 @@ func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref co
 		if errors.As(err, &missing) {
 			v.Registry.Remove(ref)
 			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonSecretNotFound, missing.Error())
+			status.ObservedGeneration = gen
 			return ctrl.Result{}, nil // the Secret watch brings us back
 		}
 		return ctrl.Result{}, err
@@ -71,6 +72,7 @@ func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref co
 	if err != nil {
 		v.Registry.Remove(ref)
 		markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, fmt.Sprintf("cannot build a JumpCloud client: %v", err))
+		status.ObservedGeneration = gen
 		return ctrl.Result{}, nil
 	}
 	if _, err := conn.Client.ListUsers(ctx, jumpcloud.ListOptions{Limit: 1, Fields: []string{"_id"}}); err != nil {
@@ -79,6 +81,7 @@ func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref co
 			v.Registry.Remove(ref)
 			msg := fmt.Sprintf("JumpCloud rejected the API key or organization: %v", err)
 			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, msg)
+			status.ObservedGeneration = gen
 			v.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonKeyRejected, "Verify", msg)
 			return ctrl.Result{}, nil
 		default:

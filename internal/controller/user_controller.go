@@ -144,6 +144,9 @@ func (r *JumpCloudUserReconciler) finish(ctx context.Context, s *userScope, resu
 		}
 	case errors.As(err, &st):
 		markStalled(&u.Status.Conditions, gen, st.reason, st.message)
+		// As in Flux: a stall concludes the pass for this generation (kstatus then reads Failed,
+		// not InProgress); transient errors leave observedGeneration where it was.
+		u.Status.ObservedGeneration = gen
 		r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, st.reason, "Reconcile", st.message)
 		err = nil // reconcile.TerminalError would also log it as an error; a stall is a state, not a bug.
 	case errors.As(err, &wt):

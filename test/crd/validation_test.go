@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -266,5 +267,26 @@ var _ = Describe("The samples in config/samples", func() {
 		Expect(c.Spec.RateLimit).To(Equal(&iamv1alpha1.RateLimit{RequestsPerSecond: 10, Burst: 20}))
 		Expect(c.Spec.ResyncInterval.Duration.String()).To(Equal("10m0s"))
 		Expect(c.Spec.AllowAdoption).To(BeFalse())
+	})
+})
+
+var _ = Describe("A resource the operator has not acted on", func() {
+	It("reads as InProgress to kstatus, never as healthy", func() {
+		for i, doc := range []string{
+			user("fresh", validUser),
+			op("fresh", "userRef: {name: fresh}\ntype: Unlock"),
+			conn("fresh", validSecretRef),
+			cconn("fresh", "apiKeySecretRef: {namespace: jumpcloud-system, name: api-key}"),
+		} {
+			u := decode(doc)
+			Expect(k8sClient.Create(ctx, u)).To(Succeed())
+			DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, u))).To(Succeed()) })
+			got := &unstructured.Unstructured{}
+			got.SetGroupVersionKind(u.GroupVersionKind())
+			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), got)).To(Succeed())
+			res, err := kstatus.Compute(got)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Status).To(Equal(kstatus.InProgressStatus), "case %d (%s): %s", i, u.GetKind(), res.Message)
+		}
 	})
 })
