@@ -56,7 +56,9 @@ Flags:
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
@@ -65,7 +67,8 @@ func main() {
 	}
 }
 
-func run(args []string, stderr io.Writer) error {
+// run parses args and serves until ctx ends; ready, when not nil, gets the listening address.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
 	fs := flag.NewFlagSet("jumpcloud-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -136,18 +139,20 @@ func run(args []string, stderr io.Writer) error {
 	if err := knobs.Validate(); err != nil {
 		return err
 	}
-	sim := jcsim.New(jcsim.Options{APIKeys: keys, AdminToken: *adminToken, Knobs: knobs, Seed: *seed, RequestLogSize: *logSize})
+	logger := log.New(stderr, "jumpcloud-sim: ", log.LstdFlags)
+	opts := jcsim.Options{APIKeys: keys, AdminToken: *adminToken, Knobs: knobs, Seed: *seed, RequestLogSize: *logSize}
+	if *verbose {
+		opts.OnRequest = func(e jcsim.Request) {
+			logger.Printf("%s %s op=%s org=%s user=%s status=%d injected=%t dropped=%t", e.Method, e.Path, e.Op, e.Org, e.UserID, e.Status, e.Injected, e.Dropped)
+		}
+	}
+	sim := jcsim.New(opts)
 	if *seedUsers > 0 {
 		for _, org := range sim.Orgs() {
 			if _, err := sim.SeedUsers(org, *seedUsers); err != nil {
 				return fmt.Errorf("seeding users: %w", err)
 			}
 		}
-	}
-	logger := log.New(stderr, "jumpcloud-sim: ", log.LstdFlags)
-	var handler http.Handler = sim
-	if *verbose {
-		handler = logRequests(sim, logger)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -156,9 +161,7 @@ func run(args []string, stderr io.Writer) error {
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		logger.Printf("warning: listening on %s, which is not a loopback address", ln.Addr())
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -166,26 +169,11 @@ func run(args []string, stderr io.Writer) error {
 		_ = srv.Shutdown(shutdown)
 	}()
 	logger.Printf("serving http://%s/api (organizations: %s; %d users each)", ln.Addr(), strings.Join(sim.Orgs(), ", "), *seedUsers)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
-}
-
-// logRequests logs one line per API request after it was answered, from the simulator's log.
-func logRequests(sim *jcsim.Server, logger *log.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if strings.HasPrefix(r.URL.Path, "/_sim/") {
-				return
-			}
-			reqs := sim.Requests()
-			if len(reqs) == 0 {
-				return
-			}
-			e := reqs[len(reqs)-1]
-			logger.Printf("%s %s op=%s org=%s user=%s status=%d dropped=%t", e.Method, e.Path, e.Op, e.Org, e.UserID, e.Status, e.Dropped)
-		}()
-		sim.ServeHTTP(w, r)
-	})
 }

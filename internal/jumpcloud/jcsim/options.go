@@ -32,6 +32,9 @@ type Options struct {
 	// RequestLogSize bounds the request log (oldest entries are dropped); 0 means 10000.
 	// Counters are never dropped.
 	RequestLogSize int
+	// OnRequest, when set, receives each API request's log entry once it is recorded (the
+	// jumpcloud-sim command prints them with --verbose). It must not block.
+	OnRequest func(Request)
 }
 
 // Knobs are the behaviours that can be changed while the server runs (SetKnobs, the Set*

@@ -27,6 +27,7 @@ const maxBodyBytes = 1 << 20
 type Server struct {
 	now        func() time.Time
 	adminToken string
+	onRequest  func(Request)
 
 	mu         sync.RWMutex // guards orgs, keys and the id generator
 	orgs       map[string]*org
@@ -56,6 +57,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		now:        opts.Now,
 		adminToken: opts.AdminToken,
+		onRequest:  opts.OnRequest,
 		orgs:       map[string]*org{},
 		keys:       map[string][]string{},
 		knobs:      opts.Knobs.withDefaults(),
@@ -367,12 +369,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if drop {
 			entry.Injected, entry.Dropped = true, true
-			s.log.add(*entry)
+			s.record(*entry)
 			dropConnection(w)
 			return
 		}
 		entry.Status = resp.status
-		s.log.add(*entry)
+		s.record(*entry)
 		resp.writeTo(w)
 	}()
 
@@ -446,6 +448,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if drop {
 		entry.Status = resp.status
+	}
+}
+
+func (s *Server) record(r Request) {
+	s.log.add(r)
+	if s.onRequest != nil {
+		s.onRequest(r)
 	}
 }
 
