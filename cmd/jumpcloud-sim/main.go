@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	keys := apiKeys{}
 	fs.Var(keys, "api-key", "accepted x-api-key, optionally bound to organizations: KEY[:ORG[,ORG...]] (repeatable; at least one)")
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (loopback by default)")
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	adminToken := fs.String("admin-token", "", "token required as x-sim-admin-token on /_sim/ endpoints (default: loopback clients only)")
 	seedUsers := fs.Int("seed-users", 0, "generated users to add to every organization at start")
 	verbose := fs.Bool("verbose", false, "log every API request (method, path, op, status; never keys or bodies) to stderr")
