@@ -78,7 +78,13 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	} else {
+		hc := *c.hc // a copy: the caller's client is left as it is
+		c.hc = &hc
 	}
+	// net/http would follow a redirect with every custom header, x-api-key included, to any host.
+	// JumpCloud's API does not redirect, so a 3xx is answered as an error instead.
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	switch {
 	case c.maxRetries == 0:
 		c.maxRetries = DefaultMaxRetries

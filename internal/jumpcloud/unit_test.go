@@ -386,3 +386,31 @@ func TestRealSleep(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var leaked bool
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked = r.Header.Get("x-api-key") != ""
+	}))
+	defer elsewhere.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/steal", http.StatusFound)
+	}))
+	defer redirector.Close()
+	own := &http.Client{}
+	c, err := New(Options{BaseURL: redirector.URL + "/api", APIKey: "secret-key", HTTPClient: own, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListUsers(context.Background(), ListOptions{})
+	var je *Error
+	if !errors.As(err, &je) || je.Kind != KindUnknown || je.StatusCode != http.StatusFound {
+		t.Fatalf("err = %v", err)
+	}
+	if leaked {
+		t.Error("the API key followed the redirect")
+	}
+	if own.CheckRedirect != nil {
+		t.Error("the caller's http.Client was modified")
+	}
+}
