@@ -68,6 +68,7 @@ func main() {
 		enableHTTP2           bool
 		probeAddr             string
 		enableLeaderElection  bool
+		leaderElectionNS      string
 		defaultDeletionPolicy = iamv1alpha1.DeletionPolicySuspend
 	)
 	// --kubeconfig is registered by controller-runtime on flag.CommandLine and read by GetConfigOrDie.
@@ -85,6 +86,9 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz endpoints bind to.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
 		"Enable leader election, so that only one replica of the manager is active at a time.")
+	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "",
+		"Namespace of the leader election Lease. Empty means the manager's own namespace; "+
+			"set it when running outside the cluster with --leader-elect.")
 	flag.Var(deletionPolicyFlag{&defaultDeletionPolicy}, "default-deletion-policy",
 		"What happens in JumpCloud when a JumpCloudUser without spec.deletionPolicy is deleted: "+
 			"Suspend, Delete or Orphan.")
@@ -110,11 +114,12 @@ func main() {
 	}
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsOpts,
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         enableLeaderElection,
-		LeaderElectionID:       leaderElectionID,
+		Scheme:                  scheme,
+		Metrics:                 metricsOpts,
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          enableLeaderElection,
+		LeaderElectionID:        leaderElectionID,
+		LeaderElectionNamespace: leaderElectionNS,
 		// The process exits as soon as the manager stops, so stepping down at once is safe, and
 		// it lets the next leader start without waiting for the lease to expire.
 		LeaderElectionReleaseOnCancel: true,
