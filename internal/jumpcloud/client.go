@@ -255,10 +255,9 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	if c.orgID != "" {
 		req.Header.Set("x-org-id", c.orgID)
 	}
+	// Like JumpCloud's own samples and SDKs: both on every request, with or without a body.
 	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 
 	start := c.now()

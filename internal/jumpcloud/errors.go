@@ -273,7 +273,8 @@ func duplicateField(msg string) string {
 // sanitizeMessage redacts secrets and bounds the length of a server-provided string.
 func sanitizeMessage(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if sec != "" {
+		// Secrets shorter than 3 characters would mangle ordinary words; none is that short.
+		if len(sec) >= 3 {
 			s = strings.ReplaceAll(s, sec, "[REDACTED]")
 		}
 	}

@@ -102,8 +102,8 @@ func TestHeaders(t *testing.T) {
 			t.Errorf("User-Agent %q", ua)
 		}
 	}
-	if got[0].Get("Content-Type") != "" || got[1].Get("Content-Type") != "application/json" {
-		t.Errorf("Content-Type only with a body: %q, %q", got[0].Get("Content-Type"), got[1].Get("Content-Type"))
+	if got[0].Get("Content-Type") != "application/json" || got[1].Get("Content-Type") != "application/json" {
+		t.Errorf("Content-Type: %q, %q", got[0].Get("Content-Type"), got[1].Get("Content-Type"))
 	}
 	// Without an org, no x-org-id header at all.
 	got = nil

@@ -110,6 +110,9 @@ func (s *Server) Orgs() []string {
 // Start serves the simulator on 127.0.0.1 at a free port and returns the API base URL,
 // http://127.0.0.1:PORT/api. Close stops it.
 func (s *Server) Start() (string, error) {
+	if u := s.URL(); u != "" {
+		return u, nil
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -124,7 +127,7 @@ func (s *Server) Start() (string, error) {
 	return url, nil
 }
 
-// URL returns the API base URL after Start ("" before).
+// URL returns the API base URL while started ("" before Start and after Close).
 func (s *Server) URL() string {
 	s.httpMu.Lock()
 	defer s.httpMu.Unlock()
@@ -136,7 +139,7 @@ func (s *Server) URL() string {
 func (s *Server) Close() error {
 	s.httpMu.Lock()
 	srv := s.httpSrv
-	s.httpSrv = nil
+	s.httpSrv, s.baseURL = nil, ""
 	s.httpMu.Unlock()
 	if srv == nil {
 		return nil

@@ -186,6 +186,9 @@ func TestAuthAndOrganizations(t *testing.T) {
 
 func TestRoutes(t *testing.T) {
 	s := start(t, Options{})
+	if again, err := s.Start(); err != nil || again != s.base+"/api" {
+		t.Errorf("second Start: %q %v", again, err)
+	}
 	u := s.user("alice")
 	tests := []struct {
 		method, path string
