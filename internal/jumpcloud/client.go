@@ -201,9 +201,9 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 				delay = ra // the server knows best: no jitter on top
 			}
 		}
-		if delay > c.maxDelay {
-			// The server asks for a longer pause than this call may take: hand it to the caller,
-			// whose RetryAfterOf(err) says when to come back.
+		if dl, ok := ctx.Deadline(); delay > c.maxDelay || ok && time.Until(dl) < delay {
+			// The pause is longer than this call may take: hand the error to the caller, whose
+			// RetryAfterOf(err) says when to come back, rather than sleep into the deadline.
 			return nil, e
 		}
 		c.obs.ObserveRetry(r.op, reason)

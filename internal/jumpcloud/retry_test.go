@@ -279,3 +279,17 @@ func TestServerRateLimit(t *testing.T) {
 		t.Fatalf("without Retry-After: err = %v retry-after %v", err, jumpcloud.RetryAfterOf(err))
 	}
 }
+
+func TestRetryAfterBeyondDeadlineIsHandedToCaller(t *testing.T) {
+	e := newEnv(t)
+	e.sim.InjectFault(jcsim.Fault{Op: "list", Code: http.StatusServiceUnavailable, RetryAfter: "20"})
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := e.client.ListUsers(c, jumpcloud.ListOptions{})
+	if !jumpcloud.IsUnavailable(err) || jumpcloud.RetryAfterOf(err) != 20*time.Second || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(e.sleeps.Calls()) != 0 {
+		t.Errorf("slept %v", e.sleeps.Calls())
+	}
+}
