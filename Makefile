@@ -113,10 +113,13 @@ docker-push: ## Push the manager image IMG.
 
 .PHONY: docker-buildx
 docker-buildx: ## Build and push IMG for PLATFORMS (linux/amd64,linux/arm64) with docker buildx.
-	- $(CONTAINER_TOOL) buildx create --name jumpcloud-operator-builder
-	$(CONTAINER_TOOL) buildx use jumpcloud-operator-builder
-	- $(CONTAINER_TOOL) buildx build --push --platform=$(PLATFORMS) --build-arg VERSION=$(VERSION) --tag $(IMG) .
-	- $(CONTAINER_TOOL) buildx rm jumpcloud-operator-builder
+	$(CONTAINER_TOOL) buildx inspect jumpcloud-operator-builder >/dev/null 2>&1 || \
+		$(CONTAINER_TOOL) buildx create --name jumpcloud-operator-builder
+	rc=0; \
+	$(CONTAINER_TOOL) buildx build --builder jumpcloud-operator-builder --push --platform=$(PLATFORMS) \
+		--build-arg VERSION=$(VERSION) --tag $(IMG) . || rc=$$?; \
+	$(CONTAINER_TOOL) buildx rm jumpcloud-operator-builder; \
+	exit $$rc
 
 .PHONY: build-installer
 build-installer: manifests generate kustomize ## Write dist/install.yaml: CRDs, RBAC and the Deployment running IMG.

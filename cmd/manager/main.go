@@ -90,7 +90,7 @@ func main() {
 		"Namespace of the leader election Lease. Empty means the manager's own namespace; "+
 			"set it when running outside the cluster with --leader-elect.")
 	flag.Var(deletionPolicyFlag{&defaultDeletionPolicy}, "default-deletion-policy",
-		"What happens in JumpCloud when a JumpCloudUser without spec.deletionPolicy is deleted: "+
+		"The `policy` applied in JumpCloud when a JumpCloudUser without spec.deletionPolicy is deleted: "+
 			"Suspend, Delete or Orphan.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
