@@ -416,6 +416,11 @@ type JumpCloudUserStatus struct {
 	// it is sent again only when the Secret's content changes.
 	// +optional
 	PasswordSecretVersion string `json:"passwordSecretVersion,omitempty"`
+	// pendingResetMFA is the reset-mfa token whose call to JumpCloud is in flight. JumpCloud emails
+	// the user on every reset, so a token found here after a restart is not called again: it is
+	// recorded as handled with an OutcomeUnknown event.
+	// +optional
+	PendingResetMFA string `json:"pendingResetMFA,omitempty"`
 	// lastHandled records the one-shot annotation tokens already acted on.
 	// +optional
 	LastHandled *LastHandledTokens `json:"lastHandled,omitempty"`

@@ -1,8 +1,10 @@
-// Package controller holds one reconciler per kind: JumpCloudUser, JumpCloudConnection and
-// ClusterJumpCloudConnection. Setup wires them into a manager.
+// Package controller holds one reconciler per kind: JumpCloudUser, JumpCloudUserOperation,
+// JumpCloudConnection and ClusterJumpCloudConnection. Setup wires them into a manager.
 package controller
 
 import (
+	"time"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
@@ -17,6 +19,10 @@ type Options struct {
 	DefaultDeletionPolicy iamv1alpha1.DeletionPolicy
 	// UserConcurrency bounds parallel JumpCloudUser reconciles; 0 means 4.
 	UserConcurrency int
+	// OperationMaxAttempts bounds the calls of one JumpCloudUserOperation; 0 means DefaultMaxAttempts.
+	OperationMaxAttempts int
+	// OperationRetryDelay is the first delay between an operation's attempts; 0 means 2s.
+	OperationRetryDelay time.Duration
 }
 
 // Setup registers every reconciler with the manager.
@@ -38,6 +44,15 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := (&ClusterJumpCloudConnectionReconciler{Client: mgr.GetClient(), connectionVerifier: verifier}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&JumpCloudUserOperationReconciler{
+		Client:      mgr.GetClient(),
+		Registry:    reg,
+		Recorder:    mgr.GetEventRecorder("jumpcloud-operation"),
+		MaxAttempts: opts.OperationMaxAttempts,
+		RetryDelay:  opts.OperationRetryDelay,
+	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&JumpCloudUserReconciler{

@@ -66,7 +66,7 @@ var _ = BeforeSuite(func() {
 	registry.ClientOptions = func(o *jumpcloud.Options) {
 		o.RetryBaseDelay, o.RetryMaxDelay, o.MaxRetries = 5*time.Millisecond, 50*time.Millisecond, 3
 	}
-	Expect(Setup(mgr, Options{Registry: registry, UserConcurrency: 4})).To(Succeed())
+	Expect(Setup(mgr, Options{Registry: registry, UserConcurrency: 4, OperationRetryDelay: 20 * time.Millisecond})).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

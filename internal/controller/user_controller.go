@@ -56,13 +56,17 @@ type passwordMemo struct {
 
 // userScope carries what one pass learned from phase to phase.
 type userScope struct {
-	user  *iamv1alpha1.JumpCloudUser
+	user *iamv1alpha1.JumpCloudUser
+	// base is the object as last read or written; patch is the deferred status patch from it.
+	base  *iamv1alpha1.JumpCloudUser
 	patch client.Patch
 	conn  *connection.Connection
 	// observed is the JumpCloud user, nil when it does not exist (yet).
 	observed *jumpcloud.User
 	// managerID is the resolved manager, nil when the spec names none.
 	managerID *string
+	// invalidAnnotation says why a one-shot annotation could not run.
+	invalidAnnotation string
 }
 
 func (s *userScope) observeOnly() bool {
@@ -106,7 +110,8 @@ func (r *JumpCloudUserReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if err := r.Get(ctx, req.NamespacedName, user); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	s := &userScope{user: user, patch: client.MergeFrom(user.DeepCopy())}
+	base := user.DeepCopy()
+	s := &userScope{user: user, base: base, patch: client.MergeFrom(base)}
 	defer func() {
 		result, err = r.finish(ctx, s, result, err)
 	}()
@@ -120,6 +125,8 @@ func (r *JumpCloudUserReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		if err := r.Patch(ctx, user, client.MergeFrom(s.beforeFinalizer())); err != nil {
 			return ctrl.Result{}, err
 		}
+		s.base = user.DeepCopy()
+		s.patch = client.MergeFrom(s.base)
 	}
 	return ctrl.Result{}, r.reconcileNormal(ctx, s)
 }
@@ -148,6 +155,9 @@ func (r *JumpCloudUserReconciler) finish(ctx context.Context, s *userScope, resu
 		// not InProgress); transient errors leave observedGeneration where it was.
 		u.Status.ObservedGeneration = gen
 		r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, st.reason, "Reconcile", st.message)
+		// Watches bring the resource back when what it waits for changes in Kubernetes; a slow
+		// resync notices fixes made in JumpCloud, without a hot loop.
+		result.RequeueAfter = r.jitter(r.resync(s))
 		err = nil // reconcile.TerminalError would also log it as an error; a stall is a state, not a bug.
 	case errors.As(err, &wt):
 		markReconciling(&u.Status.Conditions, gen, wt.reason, wt.message)
@@ -190,12 +200,15 @@ func (r *JumpCloudUserReconciler) resync(s *userScope) time.Duration {
 }
 
 // writeStatus persists the status now (for markers that must be durable before a JumpCloud call)
-// and restarts the deferred patch from there.
+// and restarts the deferred patch from there. The write is conditional on the resourceVersion
+// this pass read: a pass working from a stale cache (which may not yet show the id of a user an
+// earlier pass created) fails here with a conflict, before it calls JumpCloud, and is retried.
 func (r *JumpCloudUserReconciler) writeStatus(ctx context.Context, s *userScope) error {
-	if err := r.Status().Patch(ctx, s.user, s.patch); err != nil {
+	if err := r.Status().Patch(ctx, s.user, client.MergeFromWithOptions(s.base, client.MergeFromWithOptimisticLock{})); err != nil {
 		return err
 	}
-	s.patch = client.MergeFrom(s.user.DeepCopy())
+	s.base = s.user.DeepCopy()
+	s.patch = client.MergeFrom(s.base)
 	return nil
 }
 
@@ -208,6 +221,7 @@ func (r *JumpCloudUserReconciler) reconcileNormal(ctx context.Context, s *userSc
 		r.resolveManager,
 		r.create,
 		r.update,
+		r.runOneShots,
 		r.report,
 	} {
 		if err := phase(ctx, s); err != nil {
@@ -605,6 +619,9 @@ func (r *JumpCloudUserReconciler) report(_ context.Context, s *userScope) error 
 		markReady(&st.Conditions, gen, iamv1alpha1.ReasonReconciled, "JumpCloud user "+o.ID+" matches the spec")
 	}
 	st.ObservedGeneration = gen
+	if s.invalidAnnotation != "" {
+		markStalled(&st.Conditions, gen, iamv1alpha1.ReasonInvalidAnnotation, s.invalidAnnotation)
+	}
 	return nil
 }
 
