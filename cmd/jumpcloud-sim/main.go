@@ -34,7 +34,7 @@ func (a apiKeys) Set(v string) error {
 		a[key] = append(a[key], jcsim.DefaultOrg)
 		return nil
 	}
-	for _, o := range strings.Split(orgs, ",") {
+	for o := range strings.SplitSeq(orgs, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			a[key] = append(a[key], o)
 		}

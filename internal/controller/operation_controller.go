@@ -89,7 +89,7 @@ func (r *JumpCloudUserOperationReconciler) advance(ctx context.Context, op *iamv
 		return r.fail(op, iamv1alpha1.ReasonOutcomeUnknown,
 			"the operator stopped while the MFA reset was in flight; it may or may not have reached JumpCloud, and it is not repeated")
 	}
-	if max := r.maxAttempts(); st.Attempts >= max {
+	if limit := r.maxAttempts(); st.Attempts >= limit {
 		return r.fail(op, iamv1alpha1.ReasonRetriesExhausted, fmt.Sprintf("gave up after %d attempts: %s", st.Attempts, st.Message))
 	}
 

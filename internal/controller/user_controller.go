@@ -493,19 +493,7 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 		fields.Password = password
 		changed = append(changed, "password")
 	}
-	state := s.observed.State
-	switch {
-	case wantActivated(spec) && state == jumpcloud.StateSuspended:
-		fields.State, fields.Suspended = jumpcloud.Ptr(jumpcloud.StateActivated), jumpcloud.Ptr(false)
-		changed = append(changed, "state")
-	case !wantActivated(spec) && state == jumpcloud.StateActivated:
-		fields.State, fields.Suspended = jumpcloud.Ptr(jumpcloud.StateSuspended), jumpcloud.Ptr(true)
-		changed = append(changed, "state")
-	}
-	if wantLocked(spec) && !s.observed.AccountLocked {
-		fields.AccountLocked = jumpcloud.Ptr(true)
-		changed = append(changed, "locked")
-	}
+	changed = append(changed, stateChanges(spec, s.observed, &fields)...)
 
 	if len(changed) > 0 {
 		u, err := api.UpdateUser(ctx, id, fields)
@@ -522,7 +510,6 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 		}
 		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, reason, "Update", "%s JumpCloud user %s: %s", verb, id, strings.Join(changed, ", "))
 	}
-	st.LockedBySpec = st.LockedBySpec && s.observed.AccountLocked || wantLocked(spec) && s.observed.AccountLocked
 
 	if wantActivated(spec) && s.observed.State == jumpcloud.StateStaged {
 		opts := jumpcloud.ActivateOptions{}
@@ -546,6 +533,25 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 	}
 	st.LockedBySpec = wantLocked(spec) && s.observed.AccountLocked
 	return nil
+}
+
+// stateChanges adds to fields the state and lock changes a PUT can make (suspend, re-activate,
+// lock), and names them. Activating a STAGED user and unlocking take their own endpoints.
+func stateChanges(spec *iamv1alpha1.JumpCloudUserSpec, observed *jumpcloud.User, fields *jumpcloud.UserFields) []string {
+	var changed []string
+	switch {
+	case wantActivated(spec) && observed.State == jumpcloud.StateSuspended:
+		fields.State, fields.Suspended = jumpcloud.Ptr(jumpcloud.StateActivated), jumpcloud.Ptr(false)
+		changed = append(changed, "state")
+	case !wantActivated(spec) && observed.State == jumpcloud.StateActivated:
+		fields.State, fields.Suspended = jumpcloud.Ptr(jumpcloud.StateSuspended), jumpcloud.Ptr(true)
+		changed = append(changed, "state")
+	}
+	if wantLocked(spec) && !observed.AccountLocked {
+		fields.AccountLocked = jumpcloud.Ptr(true)
+		changed = append(changed, "locked")
+	}
+	return changed
 }
 
 // claim applies the adoption rules to a user this resource only observed so far.

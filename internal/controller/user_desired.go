@@ -111,10 +111,10 @@ func attributes(in []iamv1alpha1.Attribute) []jumpcloud.Attribute {
 }
 
 // withoutIDs drops the ids JumpCloud adds to list entries, so that lists compare by content.
-func withoutIDs[T any](in []T, clear func(*T)) []T {
+func withoutIDs[T any](in []T, dropID func(*T)) []T {
 	out := make([]T, len(in))
 	for i, v := range in {
-		clear(&v)
+		dropID(&v)
 		out[i] = v
 	}
 	return out
@@ -208,7 +208,7 @@ func fieldDiff(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, u *jumpcl
 	}
 	if p.Attributes != nil {
 		want := attributes(p.Attributes)
-		if !slices.Equal(want, u.Attributes) && !(len(want) == 0 && len(u.Attributes) == 0) {
+		if !slices.Equal(want, u.Attributes) {
 			f.Attributes = &want
 			names = append(names, "attributes")
 		}

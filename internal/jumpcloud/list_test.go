@@ -347,7 +347,10 @@ func TestAllUsersStopsOnErrorAndOnBreak(t *testing.T) {
 		t.Errorf("yielded %d times", n)
 	}
 	e.sim.ResetLog()
-	for range e.client.AllUsers(ctx(t), jumpcloud.ListOptions{}) {
+	for _, err := range e.client.AllUsers(ctx(t), jumpcloud.ListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		break
 	}
 	if e.sim.Count("list") != 1 {

@@ -224,7 +224,7 @@ func TestClientRateLimiter(t *testing.T) {
 		co.Burst = 1
 	})
 	start := time.Now()
-	for i := 0; i < 3; i++ {
+	for range 3 {
 		if _, err := e.client.ListUsers(ctx(t), jumpcloud.ListOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestClientRateLimiter(t *testing.T) {
 	}
 	// Unlimited again.
 	e.client.SetRateLimit(-1, 0)
-	for i := 0; i < 5; i++ {
+	for range 5 {
 		if _, err := e.client.ListUsers(ctx(t), jumpcloud.ListOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +263,7 @@ func TestServerRateLimit(t *testing.T) {
 		so.RateLimit = jcsim.RateLimit{RPS: 0.001, Burst: 2, RetryAfter: true}
 		co.MaxRetries = -1
 	})
-	for i := 0; i < 2; i++ {
+	for range 2 {
 		if _, err := e.client.ListUsers(ctx(t), jumpcloud.ListOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -225,7 +225,7 @@ var _ = Describe("The samples in config/samples", func() {
 		It("accepts "+filepath.Base(file), func() {
 			data, err := os.ReadFile(file)
 			Expect(err).NotTo(HaveOccurred())
-			for _, doc := range strings.Split(string(data), "\n---\n") {
+			for doc := range strings.SplitSeq(string(data), "\n---\n") {
 				u := decode(doc)
 				Expect(k8sClient.Create(ctx, u)).To(Succeed())
 				DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, u))).To(Succeed()) })

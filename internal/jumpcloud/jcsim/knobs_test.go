@@ -40,7 +40,7 @@ func TestRateLimitAnswers429(t *testing.T) {
 	s := start(t, Options{Knobs: Knobs{RateLimit: RateLimit{RPS: 0.01, Burst: 2, RetryAfter: true}}})
 	var codes []int
 	var retryAfter string
-	for i := 0; i < 3; i++ {
+	for range 3 {
 		code, h, b := s.do("GET", "/api/systemusers", nil)
 		codes = append(codes, code)
 		if code == 429 {
@@ -67,7 +67,7 @@ func TestRateLimitAnswers429(t *testing.T) {
 		t.Error("429 not marked injected")
 	}
 	s.SetRateLimit(RateLimit{})
-	for i := 0; i < 5; i++ {
+	for range 5 {
 		if code, _, _ := s.do("GET", "/api/systemusers", nil); code != 200 {
 			t.Fatalf("limit off: %d", code)
 		}
@@ -85,7 +85,7 @@ func TestFaults(t *testing.T) {
 		}
 		s.SetFaults(Faults{Rate5xx: 0.5})
 		n503 := 0
-		for i := 0; i < 200; i++ {
+		for range 200 {
 			if code, _, _ := s.do("GET", "/api/systemusers/"+u.ID, nil); code == 503 {
 				n503++
 			}
@@ -152,7 +152,7 @@ func TestFaults(t *testing.T) {
 		req.Header.Set("x-api-key", key)
 		func() {
 			defer func() {
-				if r := recover(); r != http.ErrAbortHandler {
+				if r := recover(); r != http.ErrAbortHandler { //nolint:errorlint // recover returns the value panicked with
 					t.Errorf("recover %v", r)
 				}
 			}()
@@ -444,11 +444,9 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var failures atomic.Int32
-	for w := 0; w < 6; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 15; i++ {
+	for w := range 6 {
+		wg.Go(func() {
+			for i := range 15 {
 				name := fmt.Sprintf("c%d-%d", w, i)
 				code, _, b := s.do("POST", "/api/systemusers", map[string]any{"username": name, "email": name + "@example.com"})
 				if code != 200 {
@@ -467,7 +465,7 @@ func TestConcurrentUse(t *testing.T) {
 				}
 				_ = s.Users("")
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if failures.Load() != 0 {

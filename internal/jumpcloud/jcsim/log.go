@@ -1,6 +1,7 @@
 package jcsim
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -97,9 +98,7 @@ func (s *Server) Counts() map[string]int {
 	s.log.mu.Lock()
 	defer s.log.mu.Unlock()
 	out := make(map[string]int, len(s.log.counts))
-	for k, v := range s.log.counts {
-		out[k] = v
-	}
+	maps.Copy(out, s.log.counts)
 	return out
 }
 

@@ -101,7 +101,7 @@ type PasswordPolicy struct {
 	MaxHistory int `json:"maxHistory"`
 }
 
-// DefaultPasswordPolicy: at least 8 characters with lower and upper case, a digit and a symbol;
+// DefaultPasswordPolicy returns the default policy: at least 8 characters with lower and upper case, a digit and a symbol;
 // the last 5 passwords may not be reused.
 func DefaultPasswordPolicy() PasswordPolicy {
 	return PasswordPolicy{MinLength: 8, NeedsLower: true, NeedsUpper: true, NeedsNumeric: true, NeedsSymbolic: true, MaxHistory: 5}
@@ -191,7 +191,7 @@ func (k Knobs) Validate() error {
 	}
 	if k.UsernameRules != nil && k.UsernameRules.Pattern != "" {
 		if _, err := regexp.Compile(k.UsernameRules.Pattern); err != nil {
-			return fmt.Errorf("usernameRules.pattern: %v", err)
+			return fmt.Errorf("usernameRules.pattern: %w", err)
 		}
 	}
 	for name, p := range map[string]float64{

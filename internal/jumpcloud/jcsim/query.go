@@ -331,12 +331,7 @@ func (c cond) match(u *User) bool {
 		}
 		return present == want
 	}
-	for _, v := range vals {
-		if c.matchOne(v) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(vals, c.matchOne)
 }
 
 func (c cond) matchOne(v any) bool {
@@ -500,7 +495,7 @@ type sortKey struct {
 // parseSort reads "a -b c" (space separated; commas tolerated).
 func parseSort(s string) []sortKey {
 	var keys []sortKey
-	for _, f := range strings.Fields(strings.ReplaceAll(s, ",", " ")) {
+	for f := range strings.FieldsSeq(strings.ReplaceAll(s, ",", " ")) {
 		k := sortKey{field: f}
 		if strings.HasPrefix(f, "-") {
 			k = sortKey{field: f[1:], desc: true}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -340,9 +341,7 @@ func (r *response) error(status int, msg string) {
 }
 
 func (r *response) writeTo(w http.ResponseWriter) {
-	for k, v := range r.header {
-		w.Header()[k] = v
-	}
+	maps.Copy(w.Header(), r.header)
 	w.WriteHeader(r.status)
 	_, _ = w.Write(r.body)
 }
@@ -582,10 +581,7 @@ func (s *Server) rateLimited(key string, rl RateLimit) (string, bool) {
 	res := lim.ReserveN(now, 1)
 	wait := res.DelayFrom(now)
 	res.CancelAt(now)
-	secs := int((wait + time.Second - 1) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
+	secs := max(int((wait+time.Second-1)/time.Second), 1)
 	return itoa(secs), true
 }
 

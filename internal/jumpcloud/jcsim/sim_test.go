@@ -678,7 +678,7 @@ func escapeQuery(raw string) string {
 		return ""
 	}
 	var parts []string
-	for _, kv := range strings.Split(raw, "&") {
+	for kv := range strings.SplitSeq(raw, "&") {
 		k, v, _ := strings.Cut(kv, "=")
 		parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(v))
 	}

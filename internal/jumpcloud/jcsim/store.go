@@ -130,10 +130,7 @@ func (o *org) lowerBound(id string, strict bool) int {
 // newID returns a 24-hex-digit id that sorts after every id handed out before, like a Mongo
 // ObjectId: 4 bytes of seconds (never going backwards) and an 8-byte counter. Callers hold s.mu.
 func (s *Server) newID() string {
-	ts := uint32(s.now().Unix())
-	if ts < s.lastIDTime {
-		ts = s.lastIDTime
-	}
+	ts := max(uint32(s.now().Unix()), s.lastIDTime)
 	s.lastIDTime = ts
 	s.idCounter++
 	return fmt.Sprintf("%08x%016x", ts, s.idCounter)

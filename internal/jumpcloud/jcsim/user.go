@@ -3,6 +3,7 @@ package jcsim
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -227,7 +228,7 @@ type fieldInfo struct {
 var typeFields = map[reflect.Type]map[string]fieldInfo{}
 
 func init() {
-	indexType(reflect.TypeOf(User{}))
+	indexType(reflect.TypeFor[User]())
 }
 
 func indexType(t reflect.Type) {
@@ -337,10 +338,5 @@ func render(u *User, fields []string, extra map[string]any) json.RawMessage {
 }
 
 func containsStr(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(ss, s)
 }

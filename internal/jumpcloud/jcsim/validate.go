@@ -10,11 +10,6 @@ import (
 	"unicode/utf8"
 )
 
-// violation is one broken rule; field is the JSON field.
-type violation struct {
-	field, description string
-}
-
 var (
 	patternMu    sync.Mutex
 	patternCache = map[string]*regexp.Regexp{}
