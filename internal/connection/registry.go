@@ -91,6 +91,8 @@ type Registry struct {
 	Observer jumpcloud.Observer
 	// ClientOptions, when set, adjusts the options of every client built (tests shorten retries).
 	ClientOptions func(*jumpcloud.Options)
+
+	listeners []func(Ref)
 }
 
 // NewRegistry returns an empty registry.
@@ -134,11 +136,23 @@ func (r *Registry) Build(ref Ref, apiKey string, s Settings) (*Connection, error
 	return &Connection{Ref: ref, Client: c, Settings: s, fingerprint: Fingerprint(apiKey, s)}, nil
 }
 
-// Install makes c the connection for its ref, replacing any earlier one.
+// Install makes c the connection for its ref, replacing any earlier one, and tells the listeners.
 func (r *Registry) Install(c *Connection) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.conns[c.Ref] = c
+	listeners := r.listeners
+	r.mu.Unlock()
+	for _, fn := range listeners {
+		fn(c.Ref)
+	}
+}
+
+// OnInstall registers fn to be called, without blocking, after each Install: resources waiting
+// for a connection learn at once that it is ready, whether or not its status changed.
+func (r *Registry) OnInstall(fn func(Ref)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.listeners = append(r.listeners, fn)
 }
 
 // UpdateSettings changes the settings that need no new client (resync interval, adoption) of an

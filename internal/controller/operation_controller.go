@@ -277,6 +277,30 @@ func (r *JumpCloudUserOperationReconciler) SetupWithManager(mgr ctrl.Manager) er
 			}
 			return reqs
 		})).
+		WatchesRawSource(connectionInstalled(r.Registry, r.enqueueUnfinished())).
 		Named("jumpclouduseroperation").
 		Complete(r)
+}
+
+// enqueueUnfinished wakes the unfinished operations a connection may serve (those in its
+// namespace; every namespace for a cluster connection) when it changes, such as when it becomes
+// Ready after an operator start.
+func (r *JumpCloudUserOperationReconciler) enqueueUnfinished() handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		var ops iamv1alpha1.JumpCloudUserOperationList
+		var opts []client.ListOption
+		if o.GetNamespace() != "" {
+			opts = append(opts, client.InNamespace(o.GetNamespace()))
+		}
+		if err := r.List(ctx, &ops, opts...); err != nil {
+			return nil
+		}
+		var reqs []reconcile.Request
+		for i := range ops.Items {
+			if p := ops.Items[i].Status.Phase; p != iamv1alpha1.OperationSucceeded && p != iamv1alpha1.OperationFailed {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ops.Items[i])})
+			}
+		}
+		return reqs
+	})
 }

@@ -820,6 +820,7 @@ func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&iamv1alpha1.JumpCloudUser{}, r.enqueueByIndex(indexManager)).
 		Watches(&iamv1alpha1.JumpCloudConnection{}, r.enqueueForConnection()).
 		Watches(&iamv1alpha1.ClusterJumpCloudConnection{}, r.enqueueForConnection()).
+		WatchesRawSource(connectionInstalled(r.Registry, r.enqueueForConnection())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("jumpclouduser").
 		Complete(r)
