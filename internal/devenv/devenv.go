@@ -1,0 +1,191 @@
+// Package devenv runs the whole system on one machine for the demo and the whole-system suites
+// (end-to-end, benchmark, chaos): a local control plane (envtest's kube-apiserver and etcd) with
+// the CRDs installed, the JumpCloud simulator, and the operator's manager as a separate process,
+// built from ./cmd/manager, that can be stopped, killed and started again.
+package devenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud/jcsim"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/testenv"
+)
+
+// Org is the simulator organization of the environment's API key.
+const Org = "5f0c1a2b3c4d5e6f70819d04"
+
+// Options configure an environment.
+type Options struct {
+	// Dir holds the kubeconfig, the manager binary and its log; empty means a new temporary dir.
+	Dir string
+	// APIKey is the simulator's API key; empty means a generated one.
+	APIKey string
+	// SimKnobs configure the simulator (latency, rate limit, faults).
+	SimKnobs jcsim.Knobs
+	// NoSimulator skips the simulator (the demo against a real JumpCloud).
+	NoSimulator bool
+}
+
+// Env is a running environment.
+type Env struct {
+	Dir        string
+	Kubeconfig string
+	Config     *rest.Config
+	Client     client.Client
+	// Sim is the simulator, SimURL its API base URL and APIKey its key (nil/"" with NoSimulator).
+	Sim    *jcsim.Server
+	SimURL string
+	APIKey string
+
+	env     *envtest.Environment
+	ownDir  bool
+	manager *exec.Cmd
+	exited  chan error
+}
+
+// Start builds nothing yet: it starts the control plane and the simulator.
+func Start(opts Options) (*Env, error) {
+	e := &Env{Dir: opts.Dir, APIKey: opts.APIKey}
+	if e.Dir == "" {
+		dir, err := os.MkdirTemp("", "jumpcloud-operator-")
+		if err != nil {
+			return nil, err
+		}
+		e.Dir, e.ownDir = dir, true
+	}
+	env, err := testenv.New()
+	if err != nil {
+		return nil, err
+	}
+	e.env = env
+	if e.Config, err = env.Start(); err != nil {
+		return nil, fmt.Errorf("starting the control plane: %w", err)
+	}
+	if e.Client, err = client.New(e.Config, client.Options{Scheme: env.Scheme}); err != nil {
+		return nil, errors.Join(err, e.Stop())
+	}
+	admin, err := env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, errors.Join(err, e.Stop())
+	}
+	kubeconfig, err := admin.KubeConfig()
+	if err != nil {
+		return nil, errors.Join(err, e.Stop())
+	}
+	e.Kubeconfig = filepath.Join(e.Dir, "kubeconfig")
+	if err := os.WriteFile(e.Kubeconfig, kubeconfig, 0o600); err != nil {
+		return nil, errors.Join(err, e.Stop())
+	}
+	if opts.NoSimulator {
+		return e, nil
+	}
+	if e.APIKey == "" {
+		e.APIKey = "sim-key-" + fmt.Sprint(time.Now().UnixNano())
+	}
+	e.Sim = jcsim.New(jcsim.Options{APIKeys: map[string][]string{e.APIKey: {Org}}, Knobs: opts.SimKnobs})
+	if e.SimURL, err = e.Sim.Start(); err != nil {
+		return nil, errors.Join(err, e.Stop())
+	}
+	return e, nil
+}
+
+// BuildManager compiles ./cmd/manager into the environment's directory (Go's build cache makes a
+// second build quick) and returns the binary's path.
+func (e *Env) BuildManager(ctx context.Context) (string, error) {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(e.Dir, "manager")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/manager")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/manager: %w: %s", err, out)
+	}
+	return bin, nil
+}
+
+// StartManager runs the manager binary against the control plane, with its output appended to
+// manager.log in the environment's directory (or to w when not nil).
+func (e *Env) StartManager(bin string, w io.Writer, args ...string) error {
+	if e.manager != nil {
+		return errors.New("the manager is already running")
+	}
+	if w == nil {
+		f, err := os.OpenFile(e.ManagerLog(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		w = f
+	}
+	base := []string{"--kubeconfig", e.Kubeconfig, "--health-probe-bind-address", "0", "--metrics-bind-address", "0"}
+	cmd := exec.Command(bin, append(base, args...)...)
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	e.manager, e.exited = cmd, make(chan error, 1)
+	go func() { e.exited <- cmd.Wait() }()
+	return nil
+}
+
+// ManagerLog is the path of the manager's log file.
+func (e *Env) ManagerLog() string { return filepath.Join(e.Dir, "manager.log") }
+
+// ManagerPID is the running manager's process id, 0 when none runs.
+func (e *Env) ManagerPID() int {
+	if e.manager == nil {
+		return 0
+	}
+	return e.manager.Process.Pid
+}
+
+// KillManager ends the manager with SIGKILL, as a crash would, and waits for it to be gone.
+func (e *Env) KillManager() error { return e.signalManager(syscall.SIGKILL) }
+
+// StopManager ends the manager with SIGTERM (a graceful shutdown) and waits for it.
+func (e *Env) StopManager() error { return e.signalManager(syscall.SIGTERM) }
+
+func (e *Env) signalManager(sig syscall.Signal) error {
+	if e.manager == nil {
+		return nil
+	}
+	_ = e.manager.Process.Signal(sig)
+	select {
+	case <-e.exited:
+	case <-time.After(30 * time.Second):
+		_ = e.manager.Process.Kill()
+		<-e.exited
+	}
+	e.manager = nil
+	return nil
+}
+
+// Stop ends the manager, the simulator and the control plane, and removes a temporary directory.
+func (e *Env) Stop() error {
+	var errs []error
+	errs = append(errs, e.StopManager())
+	if e.Sim != nil {
+		errs = append(errs, e.Sim.Close())
+	}
+	if e.env != nil {
+		errs = append(errs, e.env.Stop())
+	}
+	if e.ownDir {
+		errs = append(errs, os.RemoveAll(e.Dir))
+	}
+	return errors.Join(errs...)
+}
