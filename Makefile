@@ -62,6 +62,10 @@ test: manifests generate fmt vet ## Run unit and envtest suites (with coverage),
 	KUBEBUILDER_ASSETS="$$assets" go test ./... -coverprofile cover.out
 	$(MAKE) --no-print-directory fuzz
 
+.PHONY: demo
+demo: ## Run the whole system locally (control plane, JumpCloud simulator, operator) with the samples; Ctrl-C ends it.
+	go run ./hack/demo
+
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (all Fuzz functions, or FUZZ_TARGETS="pkg:FuzzName ...").
 	@targets="$(FUZZ_TARGETS)"; \
