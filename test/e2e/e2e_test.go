@@ -1,0 +1,202 @@
+// Package e2e drives the running system — control plane, simulator, and the operator as its own
+// process — with a real kubectl (built from the same Kubernetes module as the control plane),
+// the way a person would.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/yaml"
+
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/devenv"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud/jcsim"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/testenv"
+)
+
+var (
+	env        *devenv.Env
+	kubectlBin string
+	binDir     string
+	metricsURL string
+	samples    string
+)
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "End-to-end suite (kubectl + operator process + simulator)")
+}
+
+var _ = BeforeSuite(func() {
+	SetDefaultEventuallyTimeout(60 * time.Second)
+	SetDefaultEventuallyPollingInterval(200 * time.Millisecond)
+	assets, err := testenv.AssetsDir()
+	Expect(err).NotTo(HaveOccurred())
+	kubectlBin = filepath.Join(assets, "kubectl")
+
+	env, err = devenv.Start(devenv.Options{})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() {
+		if CurrentSpecReport().Failed() {
+			log, _ := os.ReadFile(env.ManagerLog())
+			GinkgoWriter.Printf("manager log:\n%s\n", log)
+		}
+		Expect(env.Stop()).To(Succeed())
+	})
+	_, err = env.Sim.AddUser(devenv.Org, jcsim.User{Username: "carol", Email: "carol@example.com", Department: "Sales"}, "")
+	Expect(err).NotTo(HaveOccurred())
+
+	ctx := context.Background()
+	bin, err := env.BuildManager(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	binDir = filepath.Dir(bin)
+	port := freePort()
+	metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	Expect(env.StartManager(bin, nil, "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false", "--zap-log-level=debug")).To(Succeed())
+
+	samples = prepareSamples()
+})
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// prepareSamples copies config/samples (without the kustomization) with every connection pointed
+// at the simulator, plus the API key Secrets the connections name.
+func prepareSamples() string {
+	root, err := testenv.RepoRoot()
+	Expect(err).NotTo(HaveOccurred())
+	dir := filepath.Join(env.Dir, "samples")
+	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+	files, err := filepath.Glob(filepath.Join(root, "config", "samples", "iam_*.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		Expect(err).NotTo(HaveOccurred())
+		if strings.Contains(filepath.Base(f), "connection") {
+			var obj map[string]any
+			Expect(yaml.Unmarshal(data, &obj)).To(Succeed())
+			obj["spec"].(map[string]any)["baseURL"] = env.SimURL
+			data, err = yaml.Marshal(obj)
+			Expect(err).NotTo(HaveOccurred())
+		}
+		Expect(os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644)).To(Succeed())
+	}
+	return dir
+}
+
+// kubectl runs the real kubectl against the control plane and returns its combined output.
+func kubectl(args ...string) (string, error) {
+	var out bytes.Buffer
+	cmd := exec.Command(kubectlBin, append([]string{"--kubeconfig", env.Kubeconfig}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	err := cmd.Run()
+	GinkgoWriter.Printf("$ kubectl %s\n%s\n", strings.Join(args, " "), out.String())
+	return out.String(), err
+}
+
+func mustKubectl(args ...string) string {
+	out, err := kubectl(args...)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), out)
+	return out
+}
+
+func writes() int {
+	c := env.Sim.Counts()
+	return c["create"] + c["update"] + c["delete"] + c["activate"] + c["suspend"] + c["unlock"] + c["expire"] + c["resetmfa"]
+}
+
+var _ = Describe("The operator driven by kubectl", Ordered, func() {
+	const ns = "e2e"
+
+	BeforeAll(func() {
+		mustKubectl("create", "namespace", ns)
+		mustKubectl("create", "namespace", "jumpcloud-system")
+		for _, n := range []string{ns, "jumpcloud-system"} {
+			mustKubectl("-n", n, "create", "secret", "generic", "jumpcloud-api-key", "--from-literal=api-key="+env.APIKey)
+		}
+	})
+
+	It("applies the samples with kubectl apply and they become Ready", func() {
+		mustKubectl("apply", "-n", ns, "-f", samples)
+		mustKubectl("wait", "-n", ns, "--for=condition=Ready", "jumpclouduser", "--all", "--timeout=90s")
+		mustKubectl("wait", "-n", ns, "--for=jsonpath={.status.phase}=Succeeded", "jumpclouduseroperation", "--all", "--timeout=60s")
+		mustKubectl("wait", "--for=condition=Ready", "clusterjumpcloudconnection/default", "--timeout=60s")
+		_, ok := env.Sim.FindUsername(devenv.Org, "alice")
+		Expect(ok).To(BeTrue())
+	})
+
+	It("re-applies without change: no conflict and no write to JumpCloud", func() {
+		before := writes()
+		out := mustKubectl("apply", "-n", ns, "-f", samples)
+		Expect(out).To(ContainSubstring("unchanged"))
+		out = mustKubectl("apply", "--server-side", "--force-conflicts=false", "-n", ns, "-f", samples)
+		Expect(out).To(ContainSubstring("serverside-applied"))
+		out = mustKubectl("apply", "--server-side", "-n", ns, "-f", samples)
+		Expect(out).NotTo(ContainSubstring("conflict"))
+		mustKubectl("wait", "-n", ns, "--for=condition=Ready", "jumpclouduser", "--all", "--timeout=60s")
+		Consistently(writes, 2*time.Second).Should(Equal(before))
+	})
+
+	It("lists every kind under the jumpcloud category", func() {
+		out := mustKubectl("get", "jumpcloud", "-A")
+		for _, want := range []string{"jumpclouduser.iam.jumpcloud-operator.dev/alice", "jumpclouduseroperation.iam.jumpcloud-operator.dev/alice-reset-mfa",
+			"jumpcloudconnection.iam.jumpcloud-operator.dev/team-a", "clusterjumpcloudconnection.iam.jumpcloud-operator.dev/default"} {
+			Expect(out).To(ContainSubstring(want))
+		}
+	})
+
+	It("shows the printer columns", func() {
+		out := mustKubectl("get", "jcuser", "-n", ns, "-o", "wide")
+		header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+		Expect(header).To(Equal([]string{"NAME", "USERNAME", "EMAIL", "STATE", "LOCKED", "READY", "AGE", "ID"}))
+		Expect(out).To(MatchRegexp(`alice\s+alice\s+alice@example.com\s+Activated\s+false\s+True\s+\S+\s+[0-9a-f]{24}`))
+		Expect(out).To(MatchRegexp(`bob\s+bob\s+bob@example.com\s+Staged\s+false\s+True`))
+	})
+
+	It("explains the fields", func() {
+		out := mustKubectl("explain", "jumpclouduser.spec.locked")
+		Expect(out).To(And(ContainSubstring("FIELD: locked <boolean>"), ContainSubstring("LockedOut reason")))
+	})
+
+	It("serves metrics while it works", func() {
+		Eventually(func(g Gomega) {
+			resp, err := http.Get(metricsURL)
+			g.Expect(err).NotTo(HaveOccurred())
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			g.Expect(string(body)).To(ContainSubstring(`controller_runtime_reconcile_total{controller="jumpclouduser"`))
+			g.Expect(string(body)).To(ContainSubstring("jumpcloud_operator_"))
+			g.Expect(string(body)).NotTo(ContainSubstring(env.APIKey))
+		}).Should(Succeed())
+	})
+
+	It("honours the deletion policy on kubectl delete", func() {
+		alice, _ := env.Sim.FindUsername(devenv.Org, "alice")
+		mustKubectl("delete", "-n", ns, "jumpclouduser", "alice", "--timeout=60s")
+		got, ok := env.Sim.User(devenv.Org, alice.ID)
+		Expect(ok).To(BeTrue())
+		Expect(got.State).To(Equal(jcsim.StateSuspended), "the sample's deletionPolicy is Suspend")
+
+		carol, _ := env.Sim.FindUsername(devenv.Org, "carol")
+		mustKubectl("delete", "-n", ns, "jumpclouduser", "carol", "--timeout=60s")
+		got, _ = env.Sim.User(devenv.Org, carol.ID)
+		Expect(got.State).To(Equal(jcsim.StateActivated), "an observed user is never touched")
+	})
+})
