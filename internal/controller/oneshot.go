@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -41,11 +42,18 @@ func (a action) run(ctx context.Context, api *jumpcloud.Client, id string) error
 func (a action) idempotent() bool { return a.Type != iamv1alpha1.OperationResetMFA }
 
 // outcomeUnknown reports whether a failed call may nonetheless have taken effect: no HTTP answer
-// arrived (a timeout or a dropped connection). A call JumpCloud answered with an error did not.
+// arrived (a timeout or a dropped connection), or a gateway answered for a backend that may have
+// run it (502, 504). Other error answers (429, 503, 4xx) say the request was not run.
 func outcomeUnknown(err error) bool {
 	var je *jumpcloud.Error
 	if errors.As(err, &je) {
-		return je.StatusCode == 0 && je.Kind == jumpcloud.KindUnavailable
+		switch je.StatusCode {
+		case 0:
+			return je.Kind == jumpcloud.KindUnavailable
+		case http.StatusBadGateway, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
 	}
 	return !errors.Is(err, context.Canceled)
 }
