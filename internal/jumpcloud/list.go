@@ -269,7 +269,10 @@ func (c *Client) AllUsers(ctx context.Context, opts ListOptions) iter.Seq2[User,
 				}
 				lastID = u.ID
 			}
-			if len(page.Users) < size {
+			// A short page is the last; so is one that holds every user still matching (the
+			// totalCount of a keyset page counts the users after the cursor), which saves the
+			// empty page that would follow a full last one.
+			if len(page.Users) < size || keyset && page.TotalCount > 0 && len(page.Users) >= page.TotalCount {
 				return
 			}
 		}

@@ -357,3 +357,18 @@ func TestAllUsersStopsOnErrorAndOnBreak(t *testing.T) {
 		t.Errorf("break after one user: %d requests", e.sim.Count("list"))
 	}
 }
+
+func TestAllUsersStopsAfterAFullLastPage(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.sim.SeedUsers("", 200); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.ResetLog()
+	if ids := collect(t, e.client, jumpcloud.ListOptions{}, nil); len(ids) != 200 {
+		t.Fatalf("read %d users", len(ids))
+	}
+	// The second page holds every user after the cursor (its totalCount): no empty third page.
+	if n := e.sim.Count("list"); n != 2 {
+		t.Errorf("%d list requests for 200 users, want 2", n)
+	}
+}
