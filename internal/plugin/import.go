@@ -33,7 +33,8 @@ DNS-1123); users whose names would collide get their JumpCloud id appended.
 
 The manifests go to stdout as one YAML stream, or with --out DIR to DIR/<name>.yaml, one file per
 user (the directory is created; existing files are overwritten). metadata.namespace is the
-namespace of -n, else the context's.`
+namespace of -n, else the context's; JumpCloud is read through the connection of that namespace
+(or --connection / --cluster-connection), the one the imported resources will use.`
 
 const importExample = `  # Every user of the IT department into ./users, for namespace team-it
   kubectl jumpcloud import --all --filter 'department:$eq:IT' -n team-it --out users/
