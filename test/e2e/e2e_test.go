@@ -62,6 +62,12 @@ var _ = BeforeSuite(func() {
 	bin, err := env.BuildManager(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	binDir = filepath.Dir(bin)
+	root, err := testenv.RepoRoot()
+	Expect(err).NotTo(HaveOccurred())
+	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "kubectl-jumpcloud"), "./cmd/kubectl-jumpcloud")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), string(out))
 	port := freePort()
 	metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	Expect(env.StartManager(bin, nil, "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false", "--zap-log-level=debug")).To(Succeed())
@@ -103,9 +109,10 @@ func prepareSamples() string {
 // kubectl runs the real kubectl against the control plane and returns its combined output.
 func kubectl(args ...string) (string, error) {
 	var out bytes.Buffer
-	cmd := exec.Command(kubectlBin, append([]string{"--kubeconfig", env.Kubeconfig}, args...)...)
+	cmd := exec.Command(kubectlBin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// KUBECONFIG rather than --kubeconfig: kubectl refuses flags before a plugin's name.
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.Kubeconfig, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	err := cmd.Run()
 	GinkgoWriter.Printf("$ kubectl %s\n%s\n", strings.Join(args, " "), out.String())
 	return out.String(), err
@@ -173,6 +180,41 @@ var _ = Describe("The operator driven by kubectl", Ordered, func() {
 	It("explains the fields", func() {
 		out := mustKubectl("explain", "jumpclouduser.spec.locked")
 		Expect(out).To(And(ContainSubstring("FIELD: locked <boolean>"), ContainSubstring("LockedOut reason")))
+	})
+
+	It("onboards existing users with kubectl jumpcloud import, without a write", func() {
+		const second = "e2e-import"
+		mustKubectl("create", "namespace", second)
+		mustKubectl("-n", second, "create", "secret", "generic", "jumpcloud-api-key", "--from-literal=api-key="+env.APIKey)
+		conn := fmt.Sprintf(`{"apiVersion":"iam.jumpcloud-operator.dev/v1alpha1","kind":"JumpCloudConnection",
+			"metadata":{"name":"default","namespace":%q},"spec":{"apiKeySecretRef":{"name":"jumpcloud-api-key"},"baseURL":%q}}`, second, env.SimURL)
+		Expect(os.WriteFile(filepath.Join(env.Dir, "conn.json"), []byte(conn), 0o644)).To(Succeed())
+		mustKubectl("apply", "-f", filepath.Join(env.Dir, "conn.json"))
+		mustKubectl("wait", "-n", second, "--for=condition=Ready", "jumpcloudconnection/default", "--timeout=60s")
+
+		out := filepath.Join(env.Dir, "imported")
+		mustKubectl("jumpcloud", "import", "--all", "-n", second, "--out", out)
+		files, err := filepath.Glob(filepath.Join(out, "*.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(len(files)).To(Equal(env.Sim.UserCount(devenv.Org)))
+
+		before := writes()
+		mustKubectl("apply", "-n", second, "-f", out)
+		mustKubectl("wait", "-n", second, "--for=condition=Ready", "jumpclouduser", "--all", "--timeout=90s")
+		mustKubectl("wait", "-n", second, "--for=condition=Synced", "jumpclouduser", "--all", "--timeout=60s")
+		Expect(mustKubectl("get", "jcuser", "-n", second, "-o", "jsonpath={.items[*].spec.managementPolicy}")).NotTo(ContainSubstring("Full"))
+		Consistently(writes, 2*time.Second).Should(Equal(before), "observing imported users writes nothing")
+	})
+
+	It("runs the plugin's list, get and operation commands", func() {
+		out := mustKubectl("jumpcloud", "list", "-n", ns, "--filter", "username:$eq:bob")
+		Expect(out).To(ContainSubstring("bob@example.com"))
+		bob, _ := env.Sim.FindUsername(devenv.Org, "bob")
+		Expect(mustKubectl("jumpcloud", "get", bob.ID, "-n", ns, "-o", "json")).To(ContainSubstring(`"username": "bob"`))
+		before := env.Sim.Count("expire")
+		out = mustKubectl("jumpcloud", "expire-password", "bob", "-n", ns, "--timeout", "60s")
+		Expect(out).To(ContainSubstring("Succeeded"))
+		Expect(env.Sim.Count("expire")).To(Equal(before + 1))
 	})
 
 	It("serves metrics while it works", func() {
