@@ -113,6 +113,9 @@ func explain(err error) error {
 		return fmt.Errorf("%w (JumpCloud refused the API key; check the connection's Secret, or --org-id for a multi-tenant key)", err)
 	case jumpcloud.IsForbidden(err):
 		return fmt.Errorf("%w (the API key may not do this)", err)
+	case jumpcloud.IsNotFound(err):
+		// Lists and searches have no user to miss: JumpCloud does not know the organization.
+		return fmt.Errorf("%w (check the connection's orgID, or --org-id)", err)
 	}
 	return err
 }

@@ -227,7 +227,7 @@ func printTable(w io.Writer, users []jumpcloud.User, fields []string) error {
 	if len(fields) > 0 {
 		headings = []string{"ID"}
 		for _, f := range fields {
-			if top := topField(f); top != "_id" && !slices.Contains(columns, top) {
+			if top := topField(f); top != "_id" && !slices.Contains(columns, top) && len(unknownFields([]string{top})) == 0 {
 				columns = append(columns, top)
 				headings = append(headings, strings.ToUpper(top))
 			}

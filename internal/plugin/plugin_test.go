@@ -143,6 +143,7 @@ var _ = Describe("list", func() {
 		r := run("list", "--filter", "username:$eq:ada", "--fields", "username,public_key")
 		Expect(r.code).To(Equal(0), r.stderr)
 		Expect(r.stderr).To(ContainSubstring("does not show the field(s) public_key"))
+		Expect(strings.Fields(strings.Split(r.stdout, "\n")[0])).To(Equal([]string{"ID", "USERNAME"}))
 	})
 
 	It("pages with --limit and --skip, and says where the next page starts", func() {
@@ -301,7 +302,7 @@ var _ = Describe("connections", func() {
 		})).To(Succeed())
 		r := run("list", "--limit", "1", "--connection", "wrong-org")
 		Expect(r.code).To(Equal(1))
-		Expect(r.stderr).To(ContainSubstring("jumpcloud list: "))
+		Expect(r.stderr).To(Equal("error: jumpcloud list: NotFound (HTTP 404): Organization not found (check the connection's orgID, or --org-id)\n"))
 		Expect(sim.Count("list")).To(Equal(1), "the connection's settings were used")
 
 		r = run("list", "--limit", "1", "--connection", "missing")
