@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -117,13 +118,14 @@ func (r *Registry) Current(ref Ref, fingerprint string) bool {
 // Build returns a client for the key and settings without installing it, so that the caller can
 // verify the key first.
 func (r *Registry) Build(ref Ref, apiKey string, s Settings) (*Connection, error) {
+	rps, burst := ClientRateLimit(s.RequestsPerSecond, s.Burst)
 	opts := jumpcloud.Options{
 		BaseURL:           s.BaseURL,
 		Region:            s.Region,
 		APIKey:            apiKey,
 		OrgID:             s.OrgID,
-		RequestsPerSecond: s.RequestsPerSecond,
-		Burst:             s.Burst,
+		RequestsPerSecond: rps,
+		Burst:             burst,
 		Observer:          r.Observer,
 	}
 	if r.ClientOptions != nil {
@@ -134,6 +136,23 @@ func (r *Registry) Build(ref Ref, apiKey string, s Settings) (*Connection, error
 		return nil, err
 	}
 	return &Connection{Ref: ref, Client: c, Settings: s, fingerprint: Fingerprint(apiKey, s)}, nil
+}
+
+// limiterHeadroom is the spread of delays between the client's token bucket and JumpCloud's that
+// the client's burst leaves room for.
+const limiterHeadroom = 250 * time.Millisecond
+
+// ClientRateLimit turns a connection's rate limit, which states what JumpCloud allows the key,
+// into the client's token bucket. The rate stays; the burst is lowered by what the rate brings in
+// limiterHeadroom. Requests leave the client within its bucket but reach JumpCloud after delays
+// that vary (network, scheduling); JumpCloud's bucket of burst B at rate r accepts everything a
+// client bucket of burst B' sends when B' + r·(delay spread) ≤ B, so with the headroom a limit at
+// or below JumpCloud's never earns a 429, at the price of a slightly smaller first burst.
+func ClientRateLimit(rps float64, burst int) (float64, int) {
+	if rps <= 0 || burst <= 0 || math.IsInf(rps, 1) {
+		return rps, burst
+	}
+	return rps, max(1, burst-int(math.Ceil(rps*limiterHeadroom.Seconds())))
 }
 
 // Install makes c the connection for its ref, replacing any earlier one, and tells the listeners.

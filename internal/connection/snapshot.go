@@ -1,0 +1,314 @@
+package connection
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
+)
+
+// Snapshot is one connection's view of every JumpCloud user, read with one paginated list
+// (sorted by _id, 100 users a page) and shared by every resource that uses the connection. Bulk
+// drift detection compares a resource with its entry here instead of reading the user by id, so
+// that re-checking N users costs ⌈N/100⌉ calls per resync interval instead of N.
+//
+// The view is refreshed when a reader asks for one younger than it is (Fresh); concurrent readers
+// share one refresh. Its age counts from the end of the last complete list, so that one refresh
+// ends before the next may begin: any stretch of time as long as maxAge holds at most one list of
+// the directory. Writes made while a list runs (Put, Forget) win over what the list read, which
+// may be older. A failed refresh keeps the previous view, and no refresh is tried again for a
+// while (5s, doubling up to maxAge), so that a struggling JumpCloud is not asked for the whole
+// directory again and again.
+//
+// A Snapshot is safe for concurrent use.
+type Snapshot struct {
+	// Now is the clock; nil means time.Now. Set it before first use.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	client *jumpcloud.Client
+	byID   map[string]*jumpcloud.User
+	byName map[string]string // username -> id
+	// loadedAt is when the last complete list ended; zero when there was none.
+	loadedAt time.Time
+	// flight is the running refresh, nil when none runs.
+	flight *refresh
+	// overlay holds the writes (a user) and forgets (nil) since the running refresh began.
+	overlay map[string]*jumpcloud.User
+	// failures counts the refreshes that failed in a row; retryAt is when the next may run.
+	failures int
+	retryAt  time.Time
+	lastErr  error
+}
+
+type refresh struct {
+	done chan struct{}
+	err  error
+}
+
+// minRetryDelay is the pause after a first failed refresh; it doubles with each failure.
+const minRetryDelay = 5 * time.Second
+
+// NewSnapshot returns an empty snapshot that lists users through client.
+func NewSnapshot(client *jumpcloud.Client) *Snapshot {
+	return &Snapshot{client: client, byID: map[string]*jumpcloud.User{}, byName: map[string]string{}}
+}
+
+func (s *Snapshot) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// SetClient changes the client later refreshes use (a connection's client is rebuilt when its
+// key or settings change).
+func (s *Snapshot) SetClient(c *jumpcloud.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.client = c
+}
+
+// Fresh makes sure the view is younger than maxAge, listing every user first when it is not (one
+// list, shared with concurrent callers). After a failed refresh it keeps answering from the
+// previous view, if there is one, until the next attempt is due; without one it returns the error.
+func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
+	s.mu.Lock()
+	now := s.now()
+	loaded := !s.loadedAt.IsZero()
+	switch {
+	case loaded && now.Sub(s.loadedAt) < maxAge:
+		s.mu.Unlock()
+		return nil
+	case s.flight != nil:
+		f := s.flight
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if f.err != nil && !loaded {
+			return f.err
+		}
+		return nil
+	case now.Before(s.retryAt):
+		err := s.lastErr
+		s.mu.Unlock()
+		if loaded {
+			return nil
+		}
+		return err
+	}
+	f := &refresh{done: make(chan struct{})}
+	s.flight, s.overlay = f, map[string]*jumpcloud.User{}
+	client := s.client
+	s.mu.Unlock()
+
+	start := time.Now()
+	users, err := listAll(ctx, client)
+
+	s.mu.Lock()
+	if err == nil {
+		s.install(users)
+		s.loadedAt = s.now()
+		s.failures, s.retryAt, s.lastErr = 0, time.Time{}, nil
+	} else {
+		s.failures++
+		s.retryAt = s.now().Add(retryDelay(s.failures, maxAge))
+		s.lastErr = err
+	}
+	s.flight, s.overlay = nil, nil
+	f.err = err
+	close(f.done)
+	s.mu.Unlock()
+
+	log := logf.FromContext(ctx)
+	if err != nil {
+		log.Error(err, "Listing JumpCloud users for the snapshot failed; keeping the previous one")
+		if !loaded {
+			return err
+		}
+		return nil
+	}
+	log.V(1).Info("Refreshed the snapshot of JumpCloud users", "users", len(users), "duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func retryDelay(failures int, maxAge time.Duration) time.Duration {
+	d := minRetryDelay
+	for i := 1; i < failures && d < maxAge; i++ {
+		d *= 2
+	}
+	return max(min(d, maxAge), time.Second)
+}
+
+// listAll reads every user, in _id order, 100 a page.
+func listAll(ctx context.Context, client *jumpcloud.Client) ([]jumpcloud.User, error) {
+	if client == nil {
+		return nil, fmt.Errorf("no JumpCloud client")
+	}
+	var users []jumpcloud.User
+	for u, err := range client.AllUsers(ctx, jumpcloud.ListOptions{Limit: jumpcloud.MaxPageSize}) {
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, nil
+}
+
+// install replaces the view with users, then re-applies the writes made while they were listed.
+func (s *Snapshot) install(users []jumpcloud.User) {
+	byID := make(map[string]*jumpcloud.User, len(users))
+	byName := make(map[string]string, len(users))
+	for i := range users {
+		u := &users[i]
+		byID[u.ID] = u
+		byName[u.Username] = u.ID
+	}
+	s.byID, s.byName = byID, byName
+	for id, u := range s.overlay {
+		if u == nil {
+			s.remove(id)
+		} else {
+			s.set(u)
+		}
+	}
+}
+
+// Current reports whether the view is younger than maxAge, without refreshing it.
+func (s *Snapshot) Current(maxAge time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.loadedAt.IsZero() && s.now().Sub(s.loadedAt) < maxAge
+}
+
+// Loaded reports whether a complete list has been read.
+func (s *Snapshot) Loaded() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.loadedAt.IsZero()
+}
+
+// Len is the number of users in the view.
+func (s *Snapshot) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byID)
+}
+
+// User returns the entry for a JumpCloud id. The copy shares its list fields with the snapshot:
+// callers must not modify them.
+func (s *Snapshot) User(id string) (jumpcloud.User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.byID[id]
+	if !ok {
+		return jumpcloud.User{}, false
+	}
+	return *u, true
+}
+
+// UserByUsername returns the entry for an exact (case-sensitive) username.
+func (s *Snapshot) UserByUsername(username string) (jumpcloud.User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byName[username]
+	if !ok {
+		return jumpcloud.User{}, false
+	}
+	u, ok := s.byID[id]
+	if !ok {
+		return jumpcloud.User{}, false
+	}
+	return *u, true
+}
+
+// Put records what JumpCloud answered to a read or write of one user.
+func (s *Snapshot) Put(u jumpcloud.User) {
+	if u.ID == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.set(&u)
+	if s.overlay != nil {
+		s.overlay[u.ID] = &u
+	}
+}
+
+// Forget drops the entry for id, so that the next reader asks JumpCloud: the user was deleted,
+// or changed in a way the operator does not mirror (a one-shot action).
+func (s *Snapshot) Forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remove(id)
+	if s.overlay != nil {
+		s.overlay[id] = nil
+	}
+}
+
+func (s *Snapshot) set(u *jumpcloud.User) {
+	if old, ok := s.byID[u.ID]; ok && old.Username != u.Username && s.byName[old.Username] == u.ID {
+		delete(s.byName, old.Username)
+	}
+	s.byID[u.ID] = u
+	s.byName[u.Username] = u.ID
+}
+
+func (s *Snapshot) remove(id string) {
+	if old, ok := s.byID[id]; ok {
+		if s.byName[old.Username] == id {
+			delete(s.byName, old.Username)
+		}
+		delete(s.byID, id)
+	}
+}
+
+// Snapshots holds one Snapshot per connection. It is safe for concurrent use.
+type Snapshots struct {
+	// Now is the clock handed to new snapshots; nil means time.Now.
+	Now func() time.Time
+
+	mu    sync.Mutex
+	byRef map[Ref]*snapshotEntry
+}
+
+type snapshotEntry struct {
+	fingerprint string
+	snap        *Snapshot
+}
+
+// NewSnapshots returns an empty set of snapshots.
+func NewSnapshots() *Snapshots {
+	return &Snapshots{byRef: map[Ref]*snapshotEntry{}}
+}
+
+// For returns the snapshot of c's directory. A connection rebuilt from another key or settings
+// (which may reach another organization) starts from an empty one.
+func (ss *Snapshots) For(c *Connection) *Snapshot {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	e := ss.byRef[c.Ref]
+	if e == nil || e.fingerprint != c.fingerprint {
+		snap := NewSnapshot(c.Client)
+		snap.Now = ss.Now
+		e = &snapshotEntry{fingerprint: c.fingerprint, snap: snap}
+		ss.byRef[c.Ref] = e
+		return snap
+	}
+	e.snap.SetClient(c.Client)
+	return e.snap
+}
+
+// Drop forgets the snapshot of a connection that is gone.
+func (ss *Snapshots) Drop(ref Ref) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.byRef, ref)
+}
