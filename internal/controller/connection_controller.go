@@ -68,12 +68,20 @@ func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref co
 		return ctrl.Result{RequeueAfter: recheck - v.now().Sub(status.LastVerifiedTime.Time)}, nil
 	}
 
-	conn, err := v.Registry.Build(ref, apiKey, s)
-	if err != nil {
-		v.Registry.Remove(ref)
-		markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, fmt.Sprintf("cannot build a JumpCloud client: %v", err))
-		status.ObservedGeneration = gen
-		return ctrl.Result{}, nil
+	// A periodic re-verification goes through the installed client: a new one would start with a
+	// full token bucket while the old one's calls still count against JumpCloud's limit, and
+	// installing it would wake every user of the connection.
+	conn, current := v.Registry.Get(ref)
+	current = current && v.Registry.Current(ref, fp)
+	if !current {
+		built, err := v.Registry.Build(ref, apiKey, s)
+		if err != nil {
+			v.Registry.Remove(ref)
+			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, fmt.Sprintf("cannot build a JumpCloud client: %v", err))
+			status.ObservedGeneration = gen
+			return ctrl.Result{}, nil
+		}
+		conn = built
 	}
 	if _, err := conn.Client.ListUsers(ctx, jumpcloud.ListOptions{Limit: 1, Fields: []string{"_id"}}); err != nil {
 		switch {
@@ -90,9 +98,10 @@ func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref co
 		}
 	}
 
-	wasCurrent := v.Registry.Current(ref, fp)
-	v.Registry.Install(conn)
-	if !wasCurrent {
+	if current {
+		v.Registry.UpdateSettings(ref, s)
+	} else {
+		v.Registry.Install(conn)
 		log.Info("Connection verified; client installed", "connection", ref.String())
 		v.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, iamv1alpha1.ReasonReconciled, "Verify", "JumpCloud accepted the API key")
 	}
