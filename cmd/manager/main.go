@@ -21,6 +21,7 @@ package main
 import (
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
 
 	// Import all Kubernetes client auth plugins (e.g. Azure, GCP, OIDC, etc.)
@@ -92,6 +93,20 @@ func main() {
 	flag.Var(deletionPolicyFlag{&defaultDeletionPolicy}, "default-deletion-policy",
 		"The `policy` applied in JumpCloud when a JumpCloudUser without spec.deletionPolicy is deleted: "+
 			"Suspend, Delete or Orphan.")
+	driftDetection, userConcurrency := controller.DriftDetectionBulk, controller.DefaultUserConcurrency
+	flag.Func("drift-detection",
+		"How resyncs observe JumpCloud: bulk (default; one paginated list of all users per connection and "+
+			"resync interval, compared with each JumpCloudUser) or per-resource (one GET per JumpCloudUser and resync).",
+		func(v string) error {
+			switch d := controller.DriftDetection(v); d {
+			case controller.DriftDetectionBulk, controller.DriftDetectionPerResource:
+				driftDetection = d
+				return nil
+			}
+			return fmt.Errorf("must be %s or %s", controller.DriftDetectionBulk, controller.DriftDetectionPerResource)
+		})
+	flag.IntVar(&userConcurrency, "max-concurrent-reconciles", controller.DefaultUserConcurrency,
+		"How many JumpCloudUsers are reconciled in parallel. Each connection's rate limit still bounds its calls.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -129,7 +144,8 @@ func main() {
 		os.Exit(1)
 	}
 
-	if err := controller.Setup(mgr, controller.Options{DefaultDeletionPolicy: defaultDeletionPolicy}); err != nil {
+	if err := controller.Setup(mgr, controller.Options{DefaultDeletionPolicy: defaultDeletionPolicy,
+		DriftDetection: driftDetection, UserConcurrency: userConcurrency}); err != nil {
 		setupLog.Error(err, "Failed to set up the reconcilers")
 		os.Exit(1)
 	}

@@ -3,6 +3,7 @@
 package controller
 
 import (
+	"fmt"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -11,13 +12,32 @@ import (
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/connection"
 )
 
+// DriftDetection says how a resync of a JumpCloudUser observes JumpCloud.
+type DriftDetection string
+
+const (
+	// DriftDetectionBulk compares each resource with a snapshot of all users per connection,
+	// listed once per resync interval (⌈N/100⌉ calls), and reads a user by id only when the
+	// snapshot cannot answer or shows a difference that is about to be written.
+	DriftDetectionBulk DriftDetection = "bulk"
+	// DriftDetectionPerResource reads each user by id on each resync (N calls).
+	DriftDetectionPerResource DriftDetection = "per-resource"
+)
+
+// DefaultUserConcurrency is the default bound on parallel JumpCloudUser reconciles. JumpCloud
+// answers in tens of milliseconds and each pass also waits for the Kubernetes API, so it takes a
+// few passes in flight to use a connection's whole rate limit; the limiter keeps the rest waiting.
+const DefaultUserConcurrency = 16
+
 // Options configure the reconcilers.
 type Options struct {
 	// Registry holds the connections' clients; nil means a new one.
 	Registry *connection.Registry
 	// DefaultDeletionPolicy applies to JumpCloudUsers without spec.deletionPolicy; "" means Suspend.
 	DefaultDeletionPolicy iamv1alpha1.DeletionPolicy
-	// UserConcurrency bounds parallel JumpCloudUser reconciles; 0 means 4.
+	// DriftDetection is how resyncs observe JumpCloud; "" means DriftDetectionBulk.
+	DriftDetection DriftDetection
+	// UserConcurrency bounds parallel JumpCloudUser reconciles; 0 means DefaultUserConcurrency.
 	UserConcurrency int
 	// OperationMaxAttempts bounds the calls of one JumpCloudUserOperation; 0 means DefaultMaxAttempts.
 	OperationMaxAttempts int
@@ -30,6 +50,11 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	reg := opts.Registry
 	if reg == nil {
 		reg = connection.NewRegistry()
+	}
+	switch opts.DriftDetection {
+	case "", DriftDetectionBulk, DriftDetectionPerResource:
+	default:
+		return fmt.Errorf("unknown drift detection %q (want %s or %s)", opts.DriftDetection, DriftDetectionBulk, DriftDetectionPerResource)
 	}
 	policy := opts.DefaultDeletionPolicy
 	if policy == "" {
@@ -61,6 +86,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		Registry:                reg,
 		Recorder:                mgr.GetEventRecorder("jumpcloud-user"),
 		DefaultDeletionPolicy:   policy,
+		DriftDetection:          opts.DriftDetection,
 		MaxConcurrentReconciles: opts.UserConcurrency,
 	}).SetupWithManager(mgr)
 }

@@ -37,7 +37,12 @@ type JumpCloudUserReconciler struct {
 	Recorder  events.EventRecorder
 	// DefaultDeletionPolicy applies to users whose spec leaves deletionPolicy unset.
 	DefaultDeletionPolicy iamv1alpha1.DeletionPolicy
-	// MaxConcurrentReconciles bounds parallel reconciles; 0 means 4.
+	// DriftDetection says how a resync observes JumpCloud; "" means DriftDetectionBulk.
+	DriftDetection DriftDetection
+	// Snapshots holds each connection's snapshot of its users (bulk drift detection); nil means
+	// new ones.
+	Snapshots *connection.Snapshots
+	// MaxConcurrentReconciles bounds parallel reconciles; 0 means DefaultUserConcurrency.
 	MaxConcurrentReconciles int
 	// Now and Jitter are injectable for tests; nil means the real clock and ±10% jitter.
 	Now    func() time.Time
@@ -61,8 +66,16 @@ type userScope struct {
 	base  *iamv1alpha1.JumpCloudUser
 	patch client.Patch
 	conn  *connection.Connection
+	// snap is the connection's snapshot of its users in bulk drift detection, nil otherwise.
+	snap *connection.Snapshot
 	// observed is the JumpCloud user, nil when it does not exist (yet).
 	observed *jumpcloud.User
+	// fromSnapshot says observed is the snapshot's entry, which may be a resync interval old,
+	// rather than JumpCloud's answer in this pass.
+	fromSnapshot bool
+	// ranOneShot says a one-shot action was sent, which changes the user in ways observed does
+	// not show.
+	ranOneShot bool
 	// managerID is the resolved manager, nil when the spec names none.
 	managerID *string
 	// invalidAnnotation says why a one-shot annotation could not run.
@@ -79,6 +92,12 @@ func (s *userScope) paused() bool {
 
 // readOnly is true when this pass must not write to JumpCloud.
 func (s *userScope) readOnly() bool { return s.observeOnly() || s.paused() }
+
+// forced is true when a reconcile token asks for a pass that reads JumpCloud itself.
+func (s *userScope) forced() bool {
+	token := s.user.Annotations[iamv1alpha1.AnnotationReconcile]
+	return token != "" && (s.user.Status.LastHandled == nil || s.user.Status.LastHandled.Reconcile != token)
+}
 
 // stalledError marks a failure that needs a human; the pass records it and does not retry.
 type stalledError struct {
@@ -214,6 +233,7 @@ func (r *JumpCloudUserReconciler) writeStatus(ctx context.Context, s *userScope)
 
 // reconcileNormal runs the phases of a pass over a live resource.
 func (r *JumpCloudUserReconciler) reconcileNormal(ctx context.Context, s *userScope) error {
+	defer s.remember()
 	for _, phase := range []func(context.Context, *userScope) error{
 		r.resolveConnection,
 		r.checkManagedElsewhere,
@@ -244,6 +264,9 @@ func (r *JumpCloudUserReconciler) resolveConnection(ctx context.Context, s *user
 		return err
 	}
 	s.conn = conn
+	if r.DriftDetection != DriftDetectionPerResource && r.Snapshots != nil {
+		s.snap = r.Snapshots.For(conn)
+	}
 	return nil
 }
 
@@ -288,32 +311,46 @@ func ownsBefore(a, b *iamv1alpha1.JumpCloudUser) bool {
 }
 
 // observe reads the JumpCloud user: by id when known; by username when a create may have been
-// lost or when the resource only observes. It has no side effects in JumpCloud.
+// lost or when the resource only observes. In bulk drift detection it answers from the
+// connection's snapshot, and asks JumpCloud only what the snapshot cannot tell: an id it does not
+// hold, a username it does not know, whether a lost create landed, or a pass the reconcile token
+// forces. It has no side effects in JumpCloud.
 func (r *JumpCloudUserReconciler) observe(ctx context.Context, s *userScope) error {
 	st := &s.user.Status
-	api := s.conn.Client
 	if st.ID != "" {
-		u, err := api.GetUser(ctx, st.ID)
-		switch {
-		case err == nil:
-			s.observed = u
-			return nil
-		case jumpcloud.IsNotFound(err):
-			if s.readOnly() || st.Ownership == iamv1alpha1.OwnershipObserved {
-				return stalled(iamv1alpha1.ReasonUserNotFound, "JumpCloud user %s (%q) does not exist", st.ID, s.user.Spec.Username)
-			}
-			r.Recorder.Eventf(s.user, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonUserNotFound, "Observe",
-				"JumpCloud user %s was deleted outside the operator; creating it again", st.ID)
-			st.ID, st.Ownership = "", ""
-			return nil
-		default:
+		u, err := r.lookup(ctx, s, func(snap *connection.Snapshot) (jumpcloud.User, bool) { return snap.User(st.ID) })
+		if err != nil || u != nil {
+			s.observed, s.fromSnapshot = u, u != nil
 			return err
 		}
+		return r.observeByID(ctx, s)
 	}
-	if st.CreatePending == nil && !s.readOnly() {
-		return nil // the happy path creates without a lookup
+	if st.CreatePending == nil {
+		if s.readOnly() {
+			u, err := r.lookup(ctx, s, func(snap *connection.Snapshot) (jumpcloud.User, bool) {
+				return snap.UserByUsername(s.user.Spec.Username)
+			})
+			if err != nil {
+				return err
+			}
+			if u != nil {
+				s.fromSnapshot = true
+				r.observedByUsername(s, u)
+				return nil
+			}
+		} else {
+			// The happy path creates without a lookup. A snapshot that is fresh anyway may know
+			// the username, which saves a create that JumpCloud would refuse.
+			if s.snap != nil && !s.forced() && s.snap.Current(r.resync(s)) {
+				if u, ok := s.snap.UserByUsername(s.user.Spec.Username); ok {
+					s.fromSnapshot = true
+					return r.takeOver(s, &u, false, "")
+				}
+			}
+			return nil
+		}
 	}
-	u, err := api.FindUserByUsername(ctx, s.user.Spec.Username)
+	u, err := s.conn.Client.FindUserByUsername(ctx, s.user.Spec.Username)
 	switch {
 	case jumpcloud.IsNotFound(err):
 		if s.readOnly() {
@@ -323,6 +360,13 @@ func (r *JumpCloudUserReconciler) observe(ctx context.Context, s *userScope) err
 	case err != nil:
 		return err
 	}
+	r.observedByUsername(s, u)
+	return nil
+}
+
+// observedByUsername records the user a lookup by username found.
+func (r *JumpCloudUserReconciler) observedByUsername(s *userScope, u *jumpcloud.User) {
+	st := &s.user.Status
 	s.observed = u
 	st.ID = u.ID
 	switch {
@@ -334,7 +378,64 @@ func (r *JumpCloudUserReconciler) observe(ctx context.Context, s *userScope) err
 	case s.observeOnly():
 		st.Ownership = iamv1alpha1.OwnershipObserved
 	}
-	return nil
+}
+
+// lookup answers from the connection's snapshot, listing every user first when the snapshot is
+// older than the resync interval. It returns nil when the snapshot cannot answer: per-resource
+// drift detection, a pass forced by the reconcile token, or no entry.
+func (r *JumpCloudUserReconciler) lookup(ctx context.Context, s *userScope,
+	get func(*connection.Snapshot) (jumpcloud.User, bool)) (*jumpcloud.User, error) {
+	if s.snap == nil || s.forced() {
+		return nil, nil
+	}
+	if err := s.snap.Fresh(ctx, r.resync(s)); err != nil {
+		return nil, err
+	}
+	if u, ok := get(s.snap); ok {
+		return &u, nil
+	}
+	return nil, nil
+}
+
+// observeByID reads the user with a GET. A user deleted outside the operator leaves observed nil
+// and the id cleared, so that the pass creates it again, unless the resource only observes it.
+func (r *JumpCloudUserReconciler) observeByID(ctx context.Context, s *userScope) error {
+	st := &s.user.Status
+	s.observed, s.fromSnapshot = nil, false
+	u, err := s.conn.Client.GetUser(ctx, st.ID)
+	switch {
+	case err == nil:
+		s.observed = u
+		return nil
+	case jumpcloud.IsNotFound(err):
+		if s.snap != nil {
+			s.snap.Forget(st.ID)
+		}
+		if s.readOnly() || st.Ownership == iamv1alpha1.OwnershipObserved {
+			return stalled(iamv1alpha1.ReasonUserNotFound, "JumpCloud user %s (%q) does not exist", st.ID, s.user.Spec.Username)
+		}
+		r.Recorder.Eventf(s.user, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonUserNotFound, "Observe",
+			"JumpCloud user %s was deleted outside the operator; creating it again", st.ID)
+		st.ID, st.Ownership = "", ""
+		return nil
+	default:
+		return err
+	}
+}
+
+// remember writes what this pass learned about the user into the snapshot: JumpCloud's answers
+// replace the entry; after a one-shot action, whose effect the answers do not show, the entry is
+// dropped so that the next pass reads the user itself.
+func (s *userScope) remember() {
+	if s.snap == nil || s.observed == nil {
+		return
+	}
+	switch {
+	case s.ranOneShot:
+		s.snap.Forget(s.observed.ID)
+	case !s.fromSnapshot:
+		s.snap.Put(*s.observed)
+	}
 }
 
 // resolveManager turns spec.profile.manager into a JumpCloud id.
@@ -437,8 +538,7 @@ func violations(e *jumpcloud.Error) string {
 
 // adopt handles a create refused because the user exists.
 func (r *JumpCloudUserReconciler) adopt(ctx context.Context, s *userScope, hadPending bool, version string, createErr error) error {
-	st := &s.user.Status
-	u, err := s.conn.Client.FindUserByUsername(ctx, s.user.Spec.Username)
+	u, err := r.findExisting(ctx, s, hadPending)
 	if jumpcloud.IsNotFound(err) {
 		// Not the username: another user holds the email or employee id.
 		return rejection(createErr)
@@ -446,6 +546,28 @@ func (r *JumpCloudUserReconciler) adopt(ctx context.Context, s *userScope, hadPe
 	if err != nil {
 		return err
 	}
+	return r.takeOver(s, u, hadPending, version)
+}
+
+// findExisting finds the user holding the spec's username after a create was refused. In bulk
+// drift detection the snapshot answers (refreshed when old): when many existing users are taken
+// over, one list serves them all. After a lost create only JumpCloud itself can tell.
+func (r *JumpCloudUserReconciler) findExisting(ctx context.Context, s *userScope, hadPending bool) (*jumpcloud.User, error) {
+	if !hadPending {
+		u, err := r.lookup(ctx, s, func(snap *connection.Snapshot) (jumpcloud.User, bool) {
+			return snap.UserByUsername(s.user.Spec.Username)
+		})
+		if err != nil || u != nil {
+			s.fromSnapshot = u != nil
+			return u, err
+		}
+	}
+	return s.conn.Client.FindUserByUsername(ctx, s.user.Spec.Username)
+}
+
+// takeOver applies the adoption rules to an existing user holding the spec's username.
+func (r *JumpCloudUserReconciler) takeOver(s *userScope, u *jumpcloud.User, hadPending bool, version string) error {
+	st := &s.user.Status
 	switch {
 	case hadPending:
 		st.Ownership = iamv1alpha1.OwnershipCreated
@@ -482,13 +604,22 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 	}
 	spec := &s.user.Spec
 	api := s.conn.Client
-	id := s.observed.ID
-
-	fields, changed := fieldDiff(spec, s.managerID, s.observed)
 	password, version, err := r.password(ctx, s, false)
 	if err != nil {
 		return err
 	}
+	if s.fromSnapshot && needsWrite(s, password != nil) {
+		// The snapshot may be a resync interval old: read the user itself before writing to it.
+		if err := r.observeByID(ctx, s); err != nil {
+			return err
+		}
+		if s.observed == nil {
+			return &waitingError{reason: iamv1alpha1.ReasonUserNotFound, message: "the JumpCloud user disappeared; creating it again", after: time.Second}
+		}
+	}
+	id := s.observed.ID
+
+	fields, changed := fieldDiff(spec, s.managerID, s.observed)
 	if password != nil {
 		fields.Password = password
 		changed = append(changed, "password")
@@ -535,6 +666,16 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 	return nil
 }
 
+// needsWrite reports whether update would call JumpCloud for the observed user.
+func needsWrite(s *userScope, password bool) bool {
+	spec, o := &s.user.Spec, s.observed
+	_, changed := fieldDiff(spec, s.managerID, o)
+	var fields jumpcloud.UserFields
+	return password || len(changed) > 0 || len(stateChanges(spec, o, &fields)) > 0 ||
+		wantActivated(spec) && o.State == jumpcloud.StateStaged ||
+		!wantLocked(spec) && s.user.Status.LockedBySpec && o.AccountLocked
+}
+
 // stateChanges adds to fields the state and lock changes a PUT can make (suspend, re-activate,
 // lock), and names them. Activating a STAGED user and unlocking take their own endpoints.
 func stateChanges(spec *iamv1alpha1.JumpCloudUserSpec, observed *jumpcloud.User, fields *jumpcloud.UserFields) []string {
@@ -574,6 +715,10 @@ func (r *JumpCloudUserReconciler) claim(s *userScope) error {
 func (r *JumpCloudUserReconciler) writeFailed(s *userScope, err error) error {
 	switch {
 	case jumpcloud.IsNotFound(err):
+		if s.snap != nil {
+			s.snap.Forget(s.user.Status.ID)
+		}
+		s.observed = nil
 		s.user.Status.ID, s.user.Status.Ownership = "", ""
 		return &waitingError{reason: iamv1alpha1.ReasonUserNotFound, message: "the JumpCloud user disappeared; creating it again", after: time.Second}
 	case jumpcloud.IsRetryable(err) || jumpcloud.IsUnavailable(err):
@@ -766,6 +911,9 @@ func (r *JumpCloudUserReconciler) finalize(ctx context.Context, s *userScope) er
 	default:
 		return rejection(err)
 	}
+	if s.snap != nil {
+		s.snap.Forget(id)
+	}
 	return r.release(ctx, s)
 }
 
@@ -808,8 +956,11 @@ func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	workers := r.MaxConcurrentReconciles
-	if workers == 0 {
-		workers = 4
+	if workers <= 0 {
+		workers = DefaultUserConcurrency
+	}
+	if r.Snapshots == nil {
+		r.Snapshots = connection.NewSnapshots()
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		// Status writes must not trigger a new pass; spec, annotation (tokens, pause) and
@@ -818,12 +969,42 @@ func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, deletionStarted{}))).
 		WatchesMetadata(&corev1.Secret{}, r.enqueueByIndex(indexPasswordSecret)).
 		Watches(&iamv1alpha1.JumpCloudUser{}, r.enqueueByIndex(indexManager)).
-		Watches(&iamv1alpha1.JumpCloudConnection{}, r.enqueueForConnection()).
-		Watches(&iamv1alpha1.ClusterJumpCloudConnection{}, r.enqueueForConnection()).
+		Watches(&iamv1alpha1.JumpCloudConnection{}, r.enqueueForConnection(), builder.WithPredicates(connectionChanged{})).
+		Watches(&iamv1alpha1.ClusterJumpCloudConnection{}, r.enqueueForConnection(), builder.WithPredicates(connectionChanged{})).
 		WatchesRawSource(connectionInstalled(r.Registry, r.enqueueForConnection())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("jumpclouduser").
 		Complete(r)
+}
+
+// connectionChanged passes the connection updates its users may care about: a spec change or a
+// change of the Ready condition. The periodic re-verification of the key only moves
+// status.lastVerifiedTime; waking every user of the connection for it would cost a pass per user
+// (and, in per-resource drift detection, a GET per user) each resync interval.
+type connectionChanged struct{ predicate.Funcs }
+
+func (connectionChanged) Update(e event.UpdateEvent) bool {
+	if e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() {
+		return true
+	}
+	oldReady, newReady := connectionReady(e.ObjectOld), connectionReady(e.ObjectNew)
+	return oldReady.Status != newReady.Status || oldReady.Reason != newReady.Reason
+}
+
+func connectionReady(o client.Object) metav1.Condition {
+	var conds []metav1.Condition
+	switch c := o.(type) {
+	case *iamv1alpha1.JumpCloudConnection:
+		conds = c.Status.Conditions
+	case *iamv1alpha1.ClusterJumpCloudConnection:
+		conds = c.Status.Conditions
+	}
+	for _, c := range conds {
+		if c.Type == iamv1alpha1.ConditionReady {
+			return c
+		}
+	}
+	return metav1.Condition{}
 }
 
 // deletionStarted passes updates that set the deletion timestamp.

@@ -63,6 +63,7 @@ func (r *JumpCloudUserReconciler) runOneShots(ctx context.Context, s *userScope)
 			}
 		}
 		err := a.run(ctx, s.conn.Client, s.observed.ID)
+		s.ranOneShot = true
 		if o.typ == iamv1alpha1.OperationResetMFA {
 			st.PendingResetMFA = ""
 		}
