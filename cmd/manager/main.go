@@ -34,11 +34,14 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/connection"
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/controller"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/metrics"
 )
 
 // Version is the operator's version, set at build time with -ldflags "-X main.Version=...".
@@ -144,7 +147,17 @@ func main() {
 		os.Exit(1)
 	}
 
-	if err := controller.Setup(mgr, controller.Options{DefaultDeletionPolicy: defaultDeletionPolicy,
+	// The operator's metrics are served with controller-runtime's on /metrics (docs/metrics.md);
+	// every JumpCloud client the connection registry builds reports its calls to them.
+	observer, err := metrics.Setup(mgr, ctrlmetrics.Registry)
+	if err != nil {
+		setupLog.Error(err, "Failed to set up metrics")
+		os.Exit(1)
+	}
+	registry := connection.NewRegistry()
+	registry.Observer = observer
+
+	if err := controller.Setup(mgr, controller.Options{Registry: registry, DefaultDeletionPolicy: defaultDeletionPolicy,
 		DriftDetection: driftDetection, UserConcurrency: userConcurrency}); err != nil {
 		setupLog.Error(err, "Failed to set up the reconcilers")
 		os.Exit(1)
