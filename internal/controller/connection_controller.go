@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -192,17 +193,7 @@ func (r *JumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&iamv1alpha1.JumpCloudConnection{}).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
-			var list iamv1alpha1.JumpCloudConnectionList
-			if err := r.List(ctx, &list, client.MatchingFields{indexConnectionSecret: o.GetNamespace() + "/" + o.GetName()}); err != nil {
-				return nil
-			}
-			reqs := make([]reconcile.Request, 0, len(list.Items))
-			for _, c := range list.Items {
-				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
-			}
-			return reqs
-		})).
+		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, func() client.ObjectList { return &iamv1alpha1.JumpCloudConnectionList{} })).
 		Named("jumpcloudconnection").
 		Complete(r)
 }
@@ -244,17 +235,28 @@ func (r *ClusterJumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&iamv1alpha1.ClusterJumpCloudConnection{}).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
-			var list iamv1alpha1.ClusterJumpCloudConnectionList
-			if err := r.List(ctx, &list, client.MatchingFields{indexConnectionSecret: o.GetNamespace() + "/" + o.GetName()}); err != nil {
-				return nil
-			}
-			reqs := make([]reconcile.Request, 0, len(list.Items))
-			for _, c := range list.Items {
-				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
-			}
-			return reqs
-		})).
+		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, func() client.ObjectList { return &iamv1alpha1.ClusterJumpCloudConnectionList{} })).
 		Named("clusterjumpcloudconnection").
 		Complete(r)
+}
+
+// enqueueBySecret maps a Secret to the connections (of the list's kind) whose API key it holds.
+func enqueueBySecret(c client.Reader, newList func() client.ObjectList) handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		list := newList()
+		if err := c.List(ctx, list, client.MatchingFields{indexConnectionSecret: o.GetNamespace() + "/" + o.GetName()}); err != nil {
+			return nil
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(items))
+		for _, item := range items {
+			if obj, ok := item.(client.Object); ok {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
+			}
+		}
+		return reqs
+	})
 }
