@@ -189,7 +189,7 @@ func applySamples(ctx context.Context, c client.Client, baseURL, apiKey, orgID s
 		if err != nil {
 			return err
 		}
-		for _, doc := range strings.Split(string(data), "\n---\n") {
+		for doc := range strings.SplitSeq(string(data), "\n---\n") {
 			u := &unstructured.Unstructured{}
 			if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
 				return fmt.Errorf("%s: %w", file, err)

@@ -164,13 +164,19 @@ func (e *Env) signalManager(sig syscall.Signal) error {
 		return nil
 	}
 	_ = e.manager.Process.Signal(sig)
+	var exit error
 	select {
-	case <-e.exited:
+	case exit = <-e.exited:
 	case <-time.After(30 * time.Second):
 		_ = e.manager.Process.Kill()
-		<-e.exited
+		exit = <-e.exited
 	}
 	e.manager = nil
+	// A manager ended by a signal exits non-zero: that is what was asked for, not a failure.
+	var exitErr *exec.ExitError
+	if exit != nil && !errors.As(exit, &exitErr) {
+		return exit
+	}
 	return nil
 }
 

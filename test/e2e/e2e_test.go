@@ -196,7 +196,7 @@ var _ = Describe("The operator driven by kubectl", Ordered, func() {
 		mustKubectl("jumpcloud", "import", "--all", "-n", second, "--out", out)
 		files, err := filepath.Glob(filepath.Join(out, "*.yaml"))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(len(files)).To(Equal(env.Sim.UserCount(devenv.Org)))
+		Expect(files).To(HaveLen(env.Sim.UserCount(devenv.Org)))
 
 		before := writes()
 		mustKubectl("apply", "-n", second, "-f", out)
