@@ -33,8 +33,9 @@ type Snapshot struct {
 	client *jumpcloud.Client
 	byID   map[string]*jumpcloud.User
 	byName map[string]string // username -> id
-	// loadedAt is when the last complete list ended; zero when there was none.
-	loadedAt time.Time
+	// listedFrom and loadedAt are when the last complete list began and ended; zero when there
+	// was none.
+	listedFrom, loadedAt time.Time
 	// flight is the running refresh, nil when none runs.
 	flight *refresh
 	// overlay holds the writes (a user) and forgets (nil) since the running refresh began.
@@ -115,7 +116,7 @@ func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 	s.mu.Lock()
 	if err == nil {
 		s.install(users)
-		s.loadedAt = s.now()
+		s.listedFrom, s.loadedAt = now, s.now()
 		s.failures, s.retryAt, s.lastErr = 0, time.Time{}, nil
 	} else {
 		s.failures++
@@ -186,6 +187,14 @@ func (s *Snapshot) Current(maxAge time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return !s.loadedAt.IsZero() && s.now().Sub(s.loadedAt) < maxAge
+}
+
+// ListedSince reports whether the view comes from a list that began at or after t, so that a
+// username it does not hold did not exist at t either (or was deleted since).
+func (s *Snapshot) ListedSince(t time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.loadedAt.IsZero() && !s.listedFrom.Before(t)
 }
 
 // Loaded reports whether a complete list has been read.

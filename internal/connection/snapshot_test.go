@@ -79,6 +79,10 @@ func TestSnapshotListsOnceAPeriod(t *testing.T) {
 		t.Error("found an unknown username")
 	}
 
+	if !snap.ListedSince(clk.now()) || snap.ListedSince(clk.now().Add(time.Nanosecond)) {
+		t.Error("ListedSince does not tell the list's start")
+	}
+
 	clk.advance(59 * time.Second)
 	if err := snap.Fresh(ctx, time.Minute); err != nil {
 		t.Fatal(err)

@@ -554,12 +554,17 @@ func (r *JumpCloudUserReconciler) adopt(ctx context.Context, s *userScope, hadPe
 // over, one list serves them all. After a lost create only JumpCloud itself can tell.
 func (r *JumpCloudUserReconciler) findExisting(ctx context.Context, s *userScope, hadPending bool) (*jumpcloud.User, error) {
 	if !hadPending {
+		refused := r.now()
 		u, err := r.lookup(ctx, s, func(snap *connection.Snapshot) (jumpcloud.User, bool) {
 			return snap.UserByUsername(s.user.Spec.Username)
 		})
 		if err != nil || u != nil {
 			s.fromSnapshot = u != nil
 			return u, err
+		}
+		if s.snap != nil && s.snap.ListedSince(refused) {
+			// Listed after JumpCloud refused the create, and the username is not there.
+			return nil, &jumpcloud.Error{Kind: jumpcloud.KindNotFound, Operation: jumpcloud.OpList, Message: "no user with that username"}
 		}
 	}
 	return s.conn.Client.FindUserByUsername(ctx, s.user.Spec.Username)
