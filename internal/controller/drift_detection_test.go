@@ -251,3 +251,47 @@ var _ = Describe("Drift detection", func() {
 		Expect(w.pass(seeded[1].Username)).To(Equal(none))
 	})
 })
+
+var _ = Describe("Bulk drift detection against the API server", func() {
+	// touch makes a pass that the reconcile token does not force (any annotation change
+	// triggers one), repeated until the pass shows in status.lastSyncTime (whole seconds).
+	touch := func(f *fixture, name string) {
+		GinkgoHelper()
+		before := f.get(name).Status.LastSyncTime
+		Eventually(func(g Gomega) {
+			f.edit(name, func(u *iamv1alpha1.JumpCloudUser) {
+				if u.Annotations == nil {
+					u.Annotations = map[string]string{}
+				}
+				u.Annotations["test.example.com/touch"] = rand.String(8)
+			})
+			g.Expect(f.get(name).Status.LastSyncTime.Time).To(BeTemporally(">", before.Time))
+		}).WithPolling(300 * time.Millisecond).Should(Succeed())
+	}
+
+	It("answers the resyncs of many users from one list, with no GET per user", func() {
+		f := newFixture()
+		names := []string{"ann", "ben", "cat", "dan", "eve"}
+		for _, n := range names {
+			u := f.user(n)
+			u.Spec.Profile = &iamv1alpha1.UserProfile{Department: ptr("Platform")}
+			Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		}
+		for _, n := range names {
+			f.ready(n)
+		}
+		Expect(f.sim.Count("create")).To(Equal(len(names)))
+		Expect(f.sim.Count("*")).To(Equal(len(names)), "creates are one POST each, with no lookup or list")
+
+		f.sim.ResetLog()
+		for _, n := range names {
+			touch(f, n)
+		}
+		Expect(f.sim.Counts()).To(Equal(map[string]int{"list": 1}), "one list of the directory serves every resync")
+		for _, n := range names {
+			touch(f, n)
+		}
+		Expect(f.sim.Counts()).To(Equal(map[string]int{"list": 1}), "a fresh snapshot answers without a call")
+		Expect(f.ready("cat").Status.State).To(Equal(iamv1alpha1.UserStateActivated))
+	})
+})
