@@ -59,7 +59,10 @@ lint-fix: golangci-lint ## Run golangci-lint and apply its fixes and formatting.
 .PHONY: test
 test: manifests generate fmt vet ## Run unit and envtest suites (with coverage), then each fuzz target briefly.
 	assets="$$(hack/envtest.sh)"; \
-	KUBEBUILDER_ASSETS="$$assets" go test ./... -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$$assets" go test $$(go list ./... | grep -v /test/crd$$) -coverprofile cover.out && \
+	echo "=== The API, case by case (test/crd): each invalid manifest and the apiserver's message" && \
+	KUBEBUILDER_ASSETS="$$assets" go test ./test/crd/ -count=1 -v -args -ginkgo.v -ginkgo.no-color \
+		| grep -E '^(Invalid manifests|The samples|A resource)|rejected as expected|^(Ran |SUCCESS|FAIL|PASS|ok )|FAILED|Expected|to contain'
 	$(MAKE) --no-print-directory fuzz
 
 .PHONY: demo
