@@ -908,7 +908,11 @@ func (r *JumpCloudUserReconciler) finalize(ctx context.Context, s *userScope) er
 	}
 	switch {
 	case err == nil:
-		r.Recorder.Eventf(u, nil, corev1.EventTypeNormal, string(policy)+"d", "Delete", "Applied deletionPolicy %s to JumpCloud user %s", policy, id)
+		reason := map[iamv1alpha1.DeletionPolicy]string{iamv1alpha1.DeletionPolicyDelete: "Deleted"}[policy]
+		if reason == "" {
+			reason = "Suspended"
+		}
+		r.Recorder.Eventf(u, nil, corev1.EventTypeNormal, reason, "Delete", "Applied deletionPolicy %s to JumpCloud user %s", policy, id)
 	case jumpcloud.IsNotFound(err):
 		// Already gone: counts as deleted.
 	case jumpcloud.IsRetryable(err) || jumpcloud.IsUnavailable(err):
