@@ -107,11 +107,11 @@ func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 	}
 	f := &refresh{done: make(chan struct{})}
 	s.flight, s.overlay = f, map[string]*jumpcloud.User{}
-	client := s.client
+	client, size := s.client, len(s.byID)
 	s.mu.Unlock()
 
 	start := time.Now()
-	users, err := listAll(ctx, client)
+	users, err := listAll(ctx, client, size+size/16)
 
 	s.mu.Lock()
 	if err == nil {
@@ -148,12 +148,13 @@ func retryDelay(failures int, maxAge time.Duration) time.Duration {
 	return max(min(d, maxAge), time.Second)
 }
 
-// listAll reads every user, in _id order, 100 a page.
-func listAll(ctx context.Context, client *jumpcloud.Client) ([]jumpcloud.User, error) {
+// listAll reads every user, in _id order, 100 a page; sizeHint (the last count, with room to
+// grow) spares the copies of a growing slice.
+func listAll(ctx context.Context, client *jumpcloud.Client, sizeHint int) ([]jumpcloud.User, error) {
 	if client == nil {
 		return nil, fmt.Errorf("no JumpCloud client")
 	}
-	var users []jumpcloud.User
+	users := make([]jumpcloud.User, 0, sizeHint)
 	for u, err := range client.AllUsers(ctx, jumpcloud.ListOptions{Limit: jumpcloud.MaxPageSize}) {
 		if err != nil {
 			return nil, err
