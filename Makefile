@@ -69,6 +69,15 @@ test: manifests generate fmt vet ## Run unit and envtest suites (with coverage),
 demo: ## Run the whole system locally (control plane, JumpCloud simulator, operator) with the samples; Ctrl-C ends it.
 	go run ./hack/demo
 
+# Where `make bench` writes its results, and extra arguments for it (go run ./hack/bench -h).
+BENCH_OUT ?= bin/bench.json
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: ## Measure what the operator costs JumpCloud (hack/bench; ~12 min): creates, steady state bulk and per-resource, latency, memory. Writes BENCH_OUT, prints a table.
+	assets="$$(hack/envtest.sh)"; \
+	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench -out "$(BENCH_OUT)" $(BENCH_ARGS)
+
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (all Fuzz functions, or FUZZ_TARGETS="pkg:FuzzName ...").
 	@targets="$(FUZZ_TARGETS)"; \
