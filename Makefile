@@ -92,6 +92,20 @@ fuzz: ## Run each fuzz target for FUZZTIME (all Fuzz functions, or FUZZ_TARGETS=
 		go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
 	done
 
+.PHONY: test-race
+test-race: ## Run the controller suites (envtest and the simulator) with the race detector.
+	assets="$$(hack/envtest.sh)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test -race -count=1 ./internal/controller/...
+
+.PHONY: chaos
+chaos: ## Run the chaos suite (test/chaos): 300 users, 100 operations, injected faults, manager SIGKILLs; prints the figures. CHAOS_SEED=N replays a run's choices.
+	assets="$$(hack/envtest.sh)"; \
+	CHAOS=1 KUBEBUILDER_ASSETS="$$assets" go test -count=1 -v -timeout 20m ./test/chaos/
+
+.PHONY: vuln
+vuln: ## Check the code for known vulnerabilities: govulncheck against a local copy of the Go vulnerability database (hack/vulncheck.sh).
+	hack/vulncheck.sh
+
 .PHONY: verify
 verify: manifests generate fmt ## Regenerate, tidy and format, then fail if the tree differs from git (commit first).
 	go mod tidy
