@@ -36,4 +36,20 @@ var _ = Describe("Lost answers", func() {
 			"re-sending the password would trip JumpCloud's password history (Stalled PasswordRejected)")
 		Expect(conditionOf(f.get("lostpw").Status.Conditions, iamv1alpha1.ConditionStalled).Status).NotTo(Equal(metav1.ConditionTrue))
 	})
+
+	// Pending a password-pending marker: an update that carries a password, whose answer is lost
+	// after JumpCloud applied it (or whose pass is killed before the status write), is sent again
+	// on the next pass and refused as reused (Stalled PasswordRejected: passwordHistory).
+	PIt("a lost password update is not sent again", func() {
+		u := f.user("pwchange")
+		f.withPassword(u, "pwchange-pw", "First-Passw0rd!")
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		f.ready("pwchange")
+		f.sim.InjectFault(jcsim.Fault{Op: "update", Drop: true, AfterCommit: true})
+		f.setPassword("pwchange-pw", "Second-Passw0rd!")
+		Eventually(func() int { return f.sim.Count("update") }).Should(BeNumerically(">=", 1))
+		got := f.ready("pwchange")
+		Expect(f.sim.PasswordMatches(f.org, got.Status.ID, "Second-Passw0rd!")).To(BeTrue())
+		Expect(conditionOf(got.Status.Conditions, iamv1alpha1.ConditionStalled).Status).NotTo(Equal(metav1.ConditionTrue))
+	})
 })
