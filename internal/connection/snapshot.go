@@ -16,8 +16,11 @@ import (
 // drift detection compares a resource with its entry here instead of reading the user by id, so
 // that re-checking N users costs ⌈N/100⌉ calls per resync interval instead of N.
 //
-// The view is refreshed when a reader asks for one younger than it is (Fresh); concurrent readers
-// share one refresh. Its age counts from the end of the last complete list, so that one refresh
+// The view is refreshed when a reader asks for one younger than it is; concurrent readers share
+// one refresh. A list costs ⌈directory/100⌉ calls while reading each resource's user by id costs
+// one call per resource, so a stale view is listed again only when the resources that used it in
+// the last period were at least as many as a list has pages (Use); a large directory serving few
+// resources is read user by user instead. Its age counts from the end of the last complete list, so that one refresh
 // ends before the next may begin: any stretch of time as long as maxAge holds at most one list of
 // the directory. Writes made while a list runs (Put, Forget) win over what the list read, which
 // may be older. A failed refresh keeps the previous view, and no refresh is tried again for a
@@ -44,6 +47,13 @@ type Snapshot struct {
 	failures int
 	retryAt  time.Time
 	lastErr  error
+	// pages is how many calls the last complete list took.
+	pages int
+	// The resources that used the view in the current demand period (begun at periodStart), and
+	// how many did in the last complete one (-1: none complete yet).
+	periodStart time.Time
+	users       map[string]struct{}
+	lastDemand  int
 }
 
 type refresh struct {
@@ -56,7 +66,8 @@ const minRetryDelay = 5 * time.Second
 
 // NewSnapshot returns an empty snapshot that lists users through client.
 func NewSnapshot(client *jumpcloud.Client) *Snapshot {
-	return &Snapshot{client: client, byID: map[string]*jumpcloud.User{}, byName: map[string]string{}}
+	return &Snapshot{client: client, byID: map[string]*jumpcloud.User{}, byName: map[string]string{},
+		users: map[string]struct{}{}, lastDemand: -1}
 }
 
 func (s *Snapshot) now() time.Time {
@@ -117,6 +128,7 @@ func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 	if err == nil {
 		s.install(users)
 		s.listedFrom, s.loadedAt = now, s.now()
+		s.pages = max(1, (len(users)+jumpcloud.MaxPageSize-1)/jumpcloud.MaxPageSize)
 		s.failures, s.retryAt, s.lastErr = 0, time.Time{}, nil
 	} else {
 		s.failures++
@@ -181,6 +193,61 @@ func (s *Snapshot) install(users []jumpcloud.User) {
 			s.set(u)
 		}
 	}
+}
+
+// Use notes that a resource (any stable key, such as its UID) reads the view, and makes the view
+// younger than maxAge when that is worth a list: when it was never listed, or when at least as many
+// resources read it in the last period (maxAge long) as a list takes pages. It reports whether the
+// view may be read; when not, reading the resource's user by id is cheaper.
+func (s *Snapshot) Use(ctx context.Context, resource string, maxAge time.Duration) (bool, error) {
+	s.mu.Lock()
+	now := s.now()
+	s.note(resource, now, maxAge)
+	switch {
+	case s.loadedAt.IsZero():
+	case now.Sub(s.loadedAt) < maxAge:
+		s.mu.Unlock()
+		return true, nil
+	case s.lastDemand >= 0 && s.lastDemand < s.pages:
+		s.mu.Unlock()
+		return false, nil
+	}
+	s.mu.Unlock()
+	if err := s.Fresh(ctx, maxAge); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Peek notes that a resource reads the view, like Use, and reports whether the view is younger
+// than maxAge, without refreshing it.
+func (s *Snapshot) Peek(resource string, maxAge time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.note(resource, now, maxAge)
+	return !s.loadedAt.IsZero() && now.Sub(s.loadedAt) < maxAge
+}
+
+// note counts a resource in the current demand period, starting a new period when it is over.
+func (s *Snapshot) note(resource string, now time.Time, period time.Duration) {
+	switch {
+	case s.periodStart.IsZero():
+		s.periodStart = now
+	case now.Sub(s.periodStart) >= period:
+		s.lastDemand = len(s.users)
+		s.users = make(map[string]struct{}, len(s.users))
+		s.periodStart = now
+	}
+	s.users[resource] = struct{}{}
+}
+
+// Demand returns how many resources read the view in the last complete period (-1: none yet) and
+// how many pages the last list took.
+func (s *Snapshot) Demand() (resources, pages int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastDemand, s.pages
 }
 
 // Current reports whether the view is younger than maxAge, without refreshing it.

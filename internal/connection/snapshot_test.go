@@ -255,3 +255,49 @@ func TestClientRateLimitLeavesHeadroom(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotListsAgainOnlyWhenWorthIt(t *testing.T) {
+	sim, snap, clk, _ := newSnapshot(t, 250) // a list takes 3 pages
+	ctx := context.Background()
+	use := func(resource string) bool {
+		t.Helper()
+		ok, err := snap.Use(ctx, resource, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !use("r1") || sim.Count("list") != 3 {
+		t.Fatalf("a first use lists the directory: %d list calls", sim.Count("list"))
+	}
+	if !snap.Peek("r2", time.Minute) {
+		t.Error("Peek of a fresh view")
+	}
+
+	// Two resources read the view in its first period: a list (3 pages) costs more than reading
+	// both users by id.
+	clk.advance(time.Minute)
+	if use("r1") {
+		t.Error("a stale view read by fewer resources than a list has pages is listed again")
+	}
+	if n, p := snap.Demand(); n != 2 || p != 3 {
+		t.Errorf("Demand = %d resources, %d pages; want 2, 3", n, p)
+	}
+	for _, r := range []string{"r2", "r3", "r4"} {
+		if use(r) {
+			t.Errorf("%s: stale view used", r)
+		}
+	}
+	if sim.Count("list") != 3 {
+		t.Errorf("%d list calls, want no new one", sim.Count("list"))
+	}
+	if snap.Peek("r5", time.Minute) {
+		t.Error("Peek of a stale view")
+	}
+
+	// Five resources in the last period: now a list pays off.
+	clk.advance(time.Minute)
+	if !use("r1") || sim.Count("list") != 6 {
+		t.Errorf("a stale view read by more resources than pages: %d list calls, want 6", sim.Count("list"))
+	}
+}

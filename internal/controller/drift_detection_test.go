@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/rand"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/events"
@@ -97,7 +98,7 @@ func newCostWorld(mode DriftDetection) *costWorld {
 
 func (w *costWorld) create(name string, mutate ...func(*iamv1alpha1.JumpCloudUser)) {
 	u := &iamv1alpha1.JumpCloudUser{
-		ObjectMeta: metav1.ObjectMeta{Namespace: costNamespace, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: costNamespace, Name: name, UID: types.UID(rand.String(16))},
 		Spec:       iamv1alpha1.JumpCloudUserSpec{Username: name, Email: name + "@example.com"},
 	}
 	for _, m := range mutate {
@@ -193,6 +194,27 @@ var _ = Describe("Drift detection", func() {
 		Expect(w.pass("bob")).To(Equal(map[string]int{"get": 1, "create": 1}))
 		Expect(w.ready("bob").Status.ID).NotTo(Equal(bobID))
 		Expect(w.pass("bob")).To(Equal(none))
+	})
+
+	It("bulk: a directory far larger than the users it serves is read user by user", func() {
+		w := newCostWorld(DriftDetectionBulk)
+		_, err := w.sim.SeedUsers(w.org, 250) // a list takes three pages
+		Expect(err).NotTo(HaveOccurred())
+		w.create("alice")
+		w.create("bob")
+		w.pass("alice")
+		w.pass("bob")
+
+		w.clk.advance(resync)
+		Expect(w.pass("alice")).To(Equal(map[string]int{"list": 3}), "the first resync lists the directory once")
+		Expect(w.pass("bob")).To(Equal(none))
+
+		By("two users read it in that period: listing three pages again would cost more than two GETs")
+		w.clk.advance(resync)
+		Expect(w.pass("alice")).To(Equal(map[string]int{"get": 1}))
+		Expect(w.pass("bob")).To(Equal(map[string]int{"get": 1}))
+		w.clk.advance(resync)
+		Expect(w.pass("alice")).To(Equal(map[string]int{"get": 1}))
 	})
 
 	It("bulk: a one-shot action drops the entry, so that the next pass reads the user", func() {

@@ -341,7 +341,7 @@ func (r *JumpCloudUserReconciler) observe(ctx context.Context, s *userScope) err
 		} else {
 			// The happy path creates without a lookup. A snapshot that is fresh anyway may know
 			// the username, which saves a create that JumpCloud would refuse.
-			if s.snap != nil && !s.forced() && s.snap.Current(r.resync(s)) {
+			if s.snap != nil && !s.forced() && s.snap.Peek(string(s.user.UID), r.resync(s)) {
 				if u, ok := s.snap.UserByUsername(s.user.Spec.Username); ok {
 					s.fromSnapshot = true
 					return r.takeOver(s, &u, false, "")
@@ -381,14 +381,15 @@ func (r *JumpCloudUserReconciler) observedByUsername(s *userScope, u *jumpcloud.
 }
 
 // lookup answers from the connection's snapshot, listing every user first when the snapshot is
-// older than the resync interval. It returns nil when the snapshot cannot answer: per-resource
-// drift detection, a pass forced by the reconcile token, or no entry.
+// older than the resync interval and a list is worth it. It returns nil when the snapshot cannot
+// answer: per-resource drift detection, a pass forced by the reconcile token, a stale snapshot
+// that too few resources read to pay for a list, or no entry.
 func (r *JumpCloudUserReconciler) lookup(ctx context.Context, s *userScope,
 	get func(*connection.Snapshot) (jumpcloud.User, bool)) (*jumpcloud.User, error) {
 	if s.snap == nil || s.forced() {
 		return nil, nil
 	}
-	if err := s.snap.Fresh(ctx, r.resync(s)); err != nil {
+	if ok, err := s.snap.Use(ctx, string(s.user.UID), r.resync(s)); err != nil || !ok {
 		return nil, err
 	}
 	if u, ok := get(s.snap); ok {
