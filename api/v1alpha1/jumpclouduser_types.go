@@ -416,6 +416,12 @@ type JumpCloudUserStatus struct {
 	// it is sent again only when the Secret's content changes.
 	// +optional
 	PasswordSecretVersion string `json:"passwordSecretVersion,omitempty"`
+	// passwordPending is the version of a password sent to JumpCloud whose answer was lost (a
+	// timeout, a dropped connection, an operator restart). JumpCloud may have applied it; if it
+	// then refuses the same password as reused, the operator takes it as applied instead of
+	// stalling.
+	// +optional
+	PasswordPending string `json:"passwordPending,omitempty"`
 	// pendingResetMFA is the reset-mfa token whose call to JumpCloud is in flight. JumpCloud emails
 	// the user on every reset, so a token found here after a restart is not called again: it is
 	// recorded as handled with an OutcomeUnknown event.

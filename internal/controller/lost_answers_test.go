@@ -18,11 +18,10 @@ var _ = Describe("Lost answers", func() {
 	var f *fixture
 	BeforeEach(func() { f = newFixture() })
 
-	// Pending the fix in JumpCloudUserReconciler.create: record status.passwordSecretVersion with
-	// the create-pending marker, before the call. Today the recovered create leaves the version
-	// empty, the next pass sends the same password again, and JumpCloud refuses it as reused
-	// (Stalled PasswordRejected: passwordHistory). make chaos hits it too.
-	PIt("a lost create that set a password does not send the password again", func() {
+	// status.passwordPending is recorded with the create-pending marker, before the call, so a
+	// recovered create knows which password it carried and does not send it again (JumpCloud
+	// would refuse it as reused: Stalled PasswordRejected, passwordHistory).
+	It("a lost create that set a password does not send the password again", func() {
 		u := f.user("lostpw")
 		f.withPassword(u, "lostpw-pw", "Lost-Create-Passw0rd!")
 		f.sim.InjectFault(jcsim.Fault{Op: "create", Drop: true, AfterCommit: true})
@@ -37,10 +36,10 @@ var _ = Describe("Lost answers", func() {
 		Expect(conditionOf(f.get("lostpw").Status.Conditions, iamv1alpha1.ConditionStalled).Status).NotTo(Equal(metav1.ConditionTrue))
 	})
 
-	// Pending a password-pending marker: an update that carries a password, whose answer is lost
-	// after JumpCloud applied it (or whose pass is killed before the status write), is sent again
-	// on the next pass and refused as reused (Stalled PasswordRejected: passwordHistory).
-	PIt("a lost password update is not sent again", func() {
+	// An update that carries a password records status.passwordPending before the call; when its
+	// answer is lost after JumpCloud applied it, the next attempt's "reused password" refusal is
+	// taken as proof that the password is set, not as a rejection.
+	It("a lost password update is not sent again", func() {
 		u := f.user("pwchange")
 		f.withPassword(u, "pwchange-pw", "First-Passw0rd!")
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())

@@ -371,8 +371,12 @@ func (r *JumpCloudUserReconciler) observedByUsername(s *userScope, u *jumpcloud.
 	st.ID = u.ID
 	switch {
 	case st.CreatePending != nil:
-		// An earlier create reached JumpCloud but its answer was lost: the user is ours.
+		// An earlier create reached JumpCloud but its answer was lost: the user is ours, with
+		// the password that create carried.
 		st.Ownership, st.CreatePending = iamv1alpha1.OwnershipCreated, nil
+		if st.PasswordPending != "" {
+			st.PasswordSecretVersion, st.PasswordPending = st.PasswordPending, ""
+		}
 		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "CreateRecovered", "Create",
 			"Found JumpCloud user %s created by an earlier attempt whose answer was lost", u.ID)
 	case s.observeOnly():
@@ -478,6 +482,10 @@ func (r *JumpCloudUserReconciler) create(ctx context.Context, s *userScope) erro
 	hadPending := st.CreatePending != nil
 	now := metav1.NewTime(r.now())
 	st.CreatePending = &now
+	if password != nil {
+		// Recorded with the marker: a create recovered after a lost answer sent this password.
+		st.PasswordPending = version
+	}
 	if err := r.writeStatus(ctx, s); err != nil {
 		return err
 	}
@@ -487,24 +495,38 @@ func (r *JumpCloudUserReconciler) create(ctx context.Context, s *userScope) erro
 	switch {
 	case err == nil:
 		st.ID, st.Ownership, st.CreatePending = u.ID, iamv1alpha1.OwnershipCreated, nil
-		st.PasswordSecretVersion = version
+		st.PasswordSecretVersion, st.PasswordPending = version, ""
 		st.LockedBySpec = wantLocked(&s.user.Spec)
 		s.observed = u
 		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "Created", "Create", "Created JumpCloud user %s", u.ID)
 		return nil
 	case jumpcloud.IsAlreadyExists(err):
-		st.CreatePending = nil
+		st.CreatePending, st.PasswordPending = nil, ""
 		return r.adopt(ctx, s, hadPending, version, err)
 	case jumpcloud.IsValidation(err):
-		st.CreatePending = nil
+		st.CreatePending, st.PasswordPending = nil, ""
 		return rejection(err)
 	case jumpcloud.IsUnavailable(err) || jumpcloud.IsRetryable(err):
 		// The answer may be lost after JumpCloud committed: keep the marker, look before retrying.
 		return err
 	default:
-		st.CreatePending = nil
+		st.CreatePending, st.PasswordPending = nil, ""
 		return rejection(err)
 	}
+}
+
+// passwordReused reports whether JumpCloud refused a password as one used before.
+func passwordReused(err error) bool {
+	var je *jumpcloud.Error
+	if !errors.As(err, &je) {
+		return false
+	}
+	for _, v := range je.FieldViolations {
+		if v.Field == "password" && strings.Contains(strings.ToLower(v.Description), "history") {
+			return true
+		}
+	}
+	return false
 }
 
 // rejection turns a permanent JumpCloud refusal into a stall that names JumpCloud's reasons.
@@ -633,19 +655,9 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 	changed = append(changed, stateChanges(spec, s.observed, &fields)...)
 
 	if len(changed) > 0 {
-		u, err := api.UpdateUser(ctx, id, fields)
-		if err != nil {
-			return r.writeFailed(s, err)
+		if err := r.put(ctx, s, fields, changed, password, version); err != nil {
+			return err
 		}
-		s.observed = u
-		if password != nil {
-			st.PasswordSecretVersion = version
-		}
-		reason, verb := "Updated", "Updated"
-		if s.user.Generation == st.ObservedGeneration {
-			reason, verb = "DriftCorrected", "Corrected drift in"
-		}
-		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, reason, "Update", "%s JumpCloud user %s: %s", verb, id, strings.Join(changed, ", "))
 	}
 
 	if wantActivated(spec) && s.observed.State == jumpcloud.StateStaged {
@@ -680,6 +692,46 @@ func needsWrite(s *userScope, password bool) bool {
 	return password || len(changed) > 0 || len(stateChanges(spec, o, &fields)) > 0 ||
 		wantActivated(spec) && o.State == jumpcloud.StateStaged ||
 		!wantLocked(spec) && s.user.Status.LockedBySpec && o.AccountLocked
+}
+
+// put sends the changed fields (and a changed password) in one PUT, recording a password as
+// pending first so that a lost answer is never mistaken for a rejection on the next attempt.
+func (r *JumpCloudUserReconciler) put(ctx context.Context, s *userScope, fields jumpcloud.UserFields, changed []string, password *string, version string) error {
+	st := &s.user.Status
+	api, id := s.conn.Client, s.observed.ID
+	retried := password != nil && st.PasswordPending == version
+	if password != nil && !retried {
+		// Durable before the call: if the answer is lost, the next pass knows JumpCloud may
+		// already have this password.
+		st.PasswordPending = version
+		if err := r.writeStatus(ctx, s); err != nil {
+			return err
+		}
+	}
+	u, err := api.UpdateUser(ctx, id, fields)
+	if err != nil {
+		if retried && passwordReused(err) {
+			// The earlier attempt, whose answer was lost, did set this password.
+			st.PasswordSecretVersion, st.PasswordPending = version, ""
+			r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "PasswordRecovered", "Update",
+				"JumpCloud already has the password an earlier, unanswered update sent")
+			return &waitingError{reason: iamv1alpha1.ReasonUpdating, message: "the password was already set; sending the other changes", after: time.Second}
+		}
+		if password != nil && !outcomeUnknown(err) {
+			st.PasswordPending = "" // JumpCloud answered: the password was not applied
+		}
+		return r.writeFailed(s, err)
+	}
+	s.observed = u
+	if password != nil {
+		st.PasswordSecretVersion, st.PasswordPending = version, ""
+	}
+	reason, verb := "Updated", "Updated"
+	if s.user.Generation == st.ObservedGeneration {
+		reason, verb = "DriftCorrected", "Corrected drift in"
+	}
+	r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, reason, "Update", "%s JumpCloud user %s: %s", verb, id, strings.Join(changed, ", "))
+	return nil
 }
 
 // stateChanges adds to fields the state and lock changes a PUT can make (suspend, re-activate,
