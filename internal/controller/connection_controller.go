@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
@@ -120,7 +123,7 @@ func (e *missingSecretError) Error() string { return e.msg }
 // readKey reads the API key with a direct GET, never through a cache of Secrets.
 func (v *connectionVerifier) readKey(ctx context.Context, secret client.ObjectKey, key string) (string, error) {
 	var s corev1.Secret
-	if err := v.APIReader.Get(ctx, secret, &s); err != nil {
+	if err := v.APIReader.Get(withoutLogger(ctx), secret, &s); err != nil {
 		if apierrors.IsNotFound(err) {
 			return "", &missingSecretError{fmt.Sprintf("Secret %s does not exist", secret)}
 		}
@@ -131,6 +134,12 @@ func (v *connectionVerifier) readKey(ctx context.Context, secret client.ObjectKe
 		return "", &missingSecretError{fmt.Sprintf("Secret %s has no key %q", secret, key)}
 	}
 	return value, nil
+}
+
+// withoutLogger drops the reconcile's logger for a Secret read: at high verbosity client-go logs
+// whole response bodies with the logger the context carries, and a Secret's body is the secret.
+func withoutLogger(ctx context.Context) context.Context {
+	return ctrl.LoggerInto(ctx, logr.Discard())
 }
 
 // patchStatus writes the status computed by a pass, merging its error into the pass's error.
@@ -192,7 +201,8 @@ func (r *JumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&iamv1alpha1.JumpCloudConnection{}).
+		// Its own status writes must not wake it (a refused key would be verified twice).
+		For(&iamv1alpha1.JumpCloudConnection{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, func() client.ObjectList { return &iamv1alpha1.JumpCloudConnectionList{} })).
 		Named("jumpcloudconnection").
 		Complete(r)
@@ -234,7 +244,7 @@ func (r *ClusterJumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&iamv1alpha1.ClusterJumpCloudConnection{}).
+		For(&iamv1alpha1.ClusterJumpCloudConnection{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, func() client.ObjectList { return &iamv1alpha1.ClusterJumpCloudConnectionList{} })).
 		Named("clusterjumpcloudconnection").
 		Complete(r)

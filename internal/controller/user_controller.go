@@ -890,7 +890,7 @@ func (r *JumpCloudUserReconciler) password(ctx context.Context, s *userScope, cr
 		}
 	}
 	var secret corev1.Secret
-	if err := r.APIReader.Get(ctx, key, &secret); err != nil {
+	if err := r.APIReader.Get(withoutLogger(ctx), key, &secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, "", stalled(iamv1alpha1.ReasonSecretNotFound, "password Secret %s does not exist", key)
 		}

@@ -194,15 +194,14 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		len(clientErrors), len(sec.all()))
 }
 
-// logVerbosity is the most detailed V-level captured: 7 by default, every level the operator may
-// be run at without leaking. At 8 and above client-go logs whole request and response bodies, and
-// so the contents of the Secrets the operator reads (HYGIENE_VERBOSITY=10 shows it) until those
-// reads are made with a context that carries no logger.
+// logVerbosity is the most detailed V-level captured: 10 by default, the most client-go has. At 8
+// and above client-go logs whole request and response bodies; the operator reads Secrets with a
+// context that carries no logger, so their contents never reach the log.
 func logVerbosity() int {
 	if v, err := strconv.Atoi(os.Getenv("HYGIENE_VERBOSITY")); err == nil {
 		return v
 	}
-	return 7
+	return 10
 }
 
 // encodings are the forms a secret may take in an output: as is, JSON-escaped, base64 (a Secret's
