@@ -188,7 +188,7 @@ func (r *JumpCloudUserReconciler) finish(ctx context.Context, s *userScope, resu
 		}
 		markReconciling(&u.Status.Conditions, gen, reason, err.Error())
 	}
-	if u.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(u, iamv1alpha1.Finalizer) {
+	if s.patch != nil && (u.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(u, iamv1alpha1.Finalizer)) {
 		if perr := r.Status().Patch(ctx, u, s.patch); perr != nil && !apierrors.IsNotFound(perr) {
 			err = errors.Join(err, fmt.Errorf("patching status: %w", perr))
 		}
@@ -224,6 +224,9 @@ func (r *JumpCloudUserReconciler) resync(s *userScope) time.Duration {
 // earlier pass created) fails here with a conflict, before it calls JumpCloud, and is retried.
 func (r *JumpCloudUserReconciler) writeStatus(ctx context.Context, s *userScope) error {
 	if err := r.Status().Patch(ctx, s.user, client.MergeFromWithOptions(s.base, client.MergeFromWithOptimisticLock{})); err != nil {
+		// The marker set in memory was not stored and no call was made: the deferred patch must
+		// not store it either, or the next pass would take a call that never happened as made.
+		s.patch = nil
 		return err
 	}
 	s.base = s.user.DeepCopy()
