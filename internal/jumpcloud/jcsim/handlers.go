@@ -438,6 +438,37 @@ func (s *Server) assignIDs(u *User) {
 	}
 }
 
+// admit applies the state, lock and password a create or update asks for and checks the user
+// against the organization's rules, answering the error itself; it reports whether to go on.
+func (s *Server) admit(c *call, resp *response, o *org, u *User, rec *record, raw map[string]json.RawMessage, creating bool) bool {
+	if msg := applyState(u, raw, creating, c.knobs); msg != "" {
+		resp.error(http.StatusBadRequest, msg)
+		return false
+	}
+	if msg := s.applyLock(u, raw); msg != "" {
+		resp.error(http.StatusBadRequest, msg)
+		return false
+	}
+	if msg := s.validateUser(o, u, c.knobs); msg != "" {
+		resp.error(http.StatusBadRequest, msg)
+		return false
+	}
+	if field := o.clash(u, c.knobs.UsernameRules.CaseInsensitiveUnique); field != "" {
+		duplicate(resp, field, c.knobs)
+		return false
+	}
+	rules, msg := s.applyPassword(rec, raw, *c.knobs.PasswordPolicy)
+	if msg != "" {
+		resp.error(http.StatusBadRequest, msg)
+		return false
+	}
+	if len(rules) > 0 {
+		passwordRejected(c, resp, rules)
+		return false
+	}
+	return true
+}
+
 func (s *Server) handleCreate(c *call, resp *response) {
 	raw, msg := decodeObject(c.body)
 	if msg != "" {
@@ -462,32 +493,10 @@ func (s *Server) handleCreate(c *call, resp *response) {
 		resp.error(http.StatusBadRequest, "username is required")
 		return
 	}
-	if msg := applyState(u, raw, true, c.knobs); msg != "" {
-		resp.error(http.StatusBadRequest, msg)
-		return
-	}
-	if msg := s.applyLock(u, raw); msg != "" {
-		resp.error(http.StatusBadRequest, msg)
-		return
-	}
-	if msg := s.validateUser(o, u, c.knobs); msg != "" {
-		resp.error(http.StatusBadRequest, msg)
+	if !s.admit(c, resp, o, u, r, raw, true) {
 		return
 	}
 	ci := c.knobs.UsernameRules.CaseInsensitiveUnique
-	if field := o.clash(u, ci); field != "" {
-		duplicate(resp, field, c.knobs)
-		return
-	}
-	rules, msg := s.applyPassword(r, raw, *c.knobs.PasswordPolicy)
-	if msg != "" {
-		resp.error(http.StatusBadRequest, msg)
-		return
-	}
-	if len(rules) > 0 {
-		passwordRejected(c, resp, rules)
-		return
-	}
 	var activated bool
 	if present, msg := decodeOptional(raw, "activated", &activated); msg != "" {
 		resp.error(http.StatusBadRequest, msg)
@@ -525,32 +534,10 @@ func (s *Server) handleUpdate(c *call, resp *response) {
 		return
 	}
 	u.ID, u.Organization, u.Created = cur.ID, cur.Organization, cur.Created
-	if msg := applyState(u, raw, false, c.knobs); msg != "" {
-		resp.error(http.StatusBadRequest, msg)
-		return
-	}
-	if msg := s.applyLock(u, raw); msg != "" {
-		resp.error(http.StatusBadRequest, msg)
-		return
-	}
-	if msg := s.validateUser(o, u, c.knobs); msg != "" {
-		resp.error(http.StatusBadRequest, msg)
+	if !s.admit(c, resp, o, u, next, raw, false) {
 		return
 	}
 	ci := c.knobs.UsernameRules.CaseInsensitiveUnique
-	if field := o.clash(u, ci); field != "" {
-		duplicate(resp, field, c.knobs)
-		return
-	}
-	rules, msg := s.applyPassword(next, raw, *c.knobs.PasswordPolicy)
-	if msg != "" {
-		resp.error(http.StatusBadRequest, msg)
-		return
-	}
-	if len(rules) > 0 {
-		passwordRejected(c, resp, rules)
-		return
-	}
 	s.assignIDs(u)
 	u.normalize()
 	o.unindex(cur, ci)
