@@ -153,6 +153,9 @@ func patchStatus(ctx context.Context, c client.Client, obj client.Object, patch 
 type JumpCloudConnectionReconciler struct {
 	client.Client
 	connectionVerifier
+
+	// writes tells a pass whether the cache shows the reconciler's last write to its object.
+	writes writeLog
 }
 
 // +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudconnections,verbs=get;list;watch
@@ -167,9 +170,14 @@ func (r *JumpCloudConnectionReconciler) Reconcile(ctx context.Context, req ctrl.
 	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Registry.Remove(ref)
+			r.writes.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.writes.behind(&obj) {
+		return ctrl.Result{RequeueAfter: cacheLagDelay}, nil
+	}
+	defer r.writes.wrote(&obj, obj.ResourceVersion)
 	patch := client.MergeFrom(obj.DeepCopy())
 	defer patchStatus(ctx, r.Client, &obj, patch, &err)
 
@@ -212,6 +220,9 @@ func (r *JumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error
 type ClusterJumpCloudConnectionReconciler struct {
 	client.Client
 	connectionVerifier
+
+	// writes tells a pass whether the cache shows the reconciler's last write to its object.
+	writes writeLog
 }
 
 // +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=clusterjumpcloudconnections,verbs=get;list;watch
@@ -224,9 +235,14 @@ func (r *ClusterJumpCloudConnectionReconciler) Reconcile(ctx context.Context, re
 	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Registry.Remove(ref)
+			r.writes.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.writes.behind(&obj) {
+		return ctrl.Result{RequeueAfter: cacheLagDelay}, nil
+	}
+	defer r.writes.wrote(&obj, obj.ResourceVersion)
 	patch := client.MergeFrom(obj.DeepCopy())
 	defer patchStatus(ctx, r.Client, &obj, patch, &err)
 

@@ -48,6 +48,9 @@ type JumpCloudUserReconciler struct {
 	Now    func() time.Time
 	Jitter func(time.Duration) time.Duration
 
+	// writes tells a pass whether the cache shows this reconciler's last write to its object.
+	writes writeLog
+
 	// passwords remembers, per Secret, the resourceVersion whose content was last hashed, so
 	// that an unchanged Secret is not read again on every pass.
 	passwords sync.Map // client.ObjectKey -> passwordMemo
@@ -127,8 +130,16 @@ func (e *waitingError) Error() string { return e.message }
 func (r *JumpCloudUserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
 	user := &iamv1alpha1.JumpCloudUser{}
 	if err := r.Get(ctx, req.NamespacedName, user); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.writes.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.writes.behind(user) {
+		return ctrl.Result{RequeueAfter: cacheLagDelay}, nil
+	}
+	readRV := user.ResourceVersion
+	defer r.writes.wrote(user, readRV) // runs after finish, which writes last
 	base := user.DeepCopy()
 	s := &userScope{user: user, base: base, patch: client.MergeFrom(base)}
 	defer func() {
@@ -995,10 +1006,8 @@ const (
 	indexManager        = "spec.profile.manager.name"
 )
 
-// SetupWithManager registers the reconciler, its indexes and watches.
-func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	idx := mgr.GetFieldIndexer()
-	ctx := context.Background()
+// indexUsers registers the field indexes the reconciler lists JumpCloudUsers by.
+func indexUsers(ctx context.Context, idx client.FieldIndexer) error {
 	if err := idx.IndexField(ctx, &iamv1alpha1.JumpCloudUser{}, indexUsername, func(o client.Object) []string {
 		return []string{o.(*iamv1alpha1.JumpCloudUser).Spec.Username}
 	}); err != nil {
@@ -1012,12 +1021,17 @@ func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}); err != nil {
 		return err
 	}
-	if err := idx.IndexField(ctx, &iamv1alpha1.JumpCloudUser{}, indexManager, func(o client.Object) []string {
+	return idx.IndexField(ctx, &iamv1alpha1.JumpCloudUser{}, indexManager, func(o client.Object) []string {
 		if p := o.(*iamv1alpha1.JumpCloudUser).Spec.Profile; p != nil && p.Manager != nil && p.Manager.Name != "" {
 			return []string{p.Manager.Name}
 		}
 		return nil
-	}); err != nil {
+	})
+}
+
+// SetupWithManager registers the reconciler, its indexes and watches.
+func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := indexUsers(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
 	workers := r.MaxConcurrentReconciles

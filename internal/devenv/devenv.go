@@ -52,7 +52,9 @@ type Env struct {
 	env     *envtest.Environment
 	ownDir  bool
 	manager *exec.Cmd
-	exited  chan error
+	// exited is closed when the running manager's process has ended; exitErr is then its status.
+	exited  chan struct{}
+	exitErr error
 }
 
 // Start builds nothing yet: it starts the control plane and the simulator.
@@ -137,8 +139,12 @@ func (e *Env) StartManager(bin string, w io.Writer, args ...string) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	e.manager, e.exited = cmd, make(chan error, 1)
-	go func() { e.exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	e.manager, e.exited = cmd, exited
+	go func() {
+		e.exitErr = cmd.Wait()
+		close(exited)
+	}()
 	return nil
 }
 
@@ -153,24 +159,42 @@ func (e *Env) ManagerPID() int {
 	return e.manager.Process.Pid
 }
 
+// ManagerExited reports whether the manager started last has ended without being asked to (a
+// crash, or a fatal error), and how.
+func (e *Env) ManagerExited() (bool, error) {
+	if e.manager == nil {
+		return false, nil
+	}
+	select {
+	case <-e.exited:
+		return true, e.exitErr
+	default:
+		return false, nil
+	}
+}
+
 // KillManager ends the manager with SIGKILL, as a crash would, and waits for it to be gone.
 func (e *Env) KillManager() error { return e.signalManager(syscall.SIGKILL) }
 
 // StopManager ends the manager with SIGTERM (a graceful shutdown) and waits for it.
 func (e *Env) StopManager() error { return e.signalManager(syscall.SIGTERM) }
 
+// QuitManager ends the manager with SIGQUIT, on which the Go runtime writes the stack of every
+// goroutine to the manager's log: what each worker was doing, for an investigation.
+func (e *Env) QuitManager() error { return e.signalManager(syscall.SIGQUIT) }
+
 func (e *Env) signalManager(sig syscall.Signal) error {
 	if e.manager == nil {
 		return nil
 	}
 	_ = e.manager.Process.Signal(sig)
-	var exit error
 	select {
-	case exit = <-e.exited:
+	case <-e.exited:
 	case <-time.After(30 * time.Second):
 		_ = e.manager.Process.Kill()
-		exit = <-e.exited
+		<-e.exited
 	}
+	exit := e.exitErr
 	e.manager = nil
 	// A manager ended by a signal exits non-zero: that is what was asked for, not a failure.
 	var exitErr *exec.ExitError

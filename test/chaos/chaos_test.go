@@ -611,6 +611,13 @@ func (r *run) settle() {
 	})
 	if !settled {
 		r.t.Errorf("the system did not settle within %s; the figures below show where it stands", settleFor)
+		if gone, how := r.env.ManagerExited(); gone {
+			r.t.Errorf("the manager is not running: it ended on its own (%v)", how)
+		}
+		// The stack of every goroutine goes to the manager's log (CHAOS_KEEP=1 keeps it).
+		if err := r.env.QuitManager(); err != nil {
+			r.t.Logf("SIGQUIT to the manager: %v", err)
+		}
 	}
 	r.phase("settle (faults off)", since)
 }
@@ -694,8 +701,10 @@ func (r *run) verify() {
 		}
 	}
 
-	// Creates: exactly one committed per user, no duplicate refused.
+	// Creates: exactly one committed per user; at most one per user deleted during the chaos (one
+	// deleted before its create was sent has none); no duplicate refused.
 	committed, dupRefused, createsSent := 0, 0, 0
+	createdByID := map[string]int{}
 	for _, q := range reqs {
 		if q.Op != "create" {
 			continue
@@ -704,12 +713,25 @@ func (r *run) verify() {
 		switch {
 		case q.Status == http.StatusOK:
 			committed++
+			createdByID[q.UserID]++
 		case (q.Status == http.StatusBadRequest || q.Status == http.StatusConflict) && !q.Injected:
 			dupRefused++
 		}
 	}
-	if committed != numUsers+numEphemeral {
-		fail("%d creates committed in JumpCloud for %d users", committed, numUsers+numEphemeral)
+	extra, kept := 0, 0
+	for i := range users.Items {
+		u := &users.Items[i]
+		n := createdByID[u.Status.ID]
+		kept += n
+		if n != 1 {
+			fail("%s: its JumpCloud user %q came from %d committed creates, want 1", u.Name, u.Status.ID, n)
+		}
+		extra += max(0, n-1)
+	}
+	ephemeralCreates := committed - kept
+	if ephemeralCreates > numEphemeral {
+		extra += ephemeralCreates - numEphemeral
+		fail("%d creates committed for the %d users deleted during the chaos", ephemeralCreates, numEphemeral)
 	}
 	if dupRefused != 0 {
 		fail("%d creates refused by JumpCloud (a second create for a user that existed)", dupRefused)
@@ -810,10 +832,10 @@ func (r *run) verify() {
 	report("requests to JumpCloud: %d; injected answers by status %v; creates committed then dropped: %d; answers slower than 1s: %d; 429s queued %d (with Retry-After %d)",
 		len(reqs), sortedMap(injected), dropped, r.front.slow.Load(), r.front.n429.Load(), r.front.n429RA.Load())
 	report("requests by operation: %v", sortedMap(r.sim.Counts()))
-	report("creates: %d sent, %d committed for %d users, %d refused as duplicates; lost answers recovered (CreateRecovered events): %d",
-		createsSent, committed, numUsers+numEphemeral, dupRefused, eventReasons["CreateRecovered"])
+	report("creates: %d sent, %d committed (%d for the %d users, %d for the %d deleted during the chaos: the others were deleted before their create), %d refused as duplicates; lost answers recovered (CreateRecovered events): %d",
+		createsSent, committed, kept, len(users.Items), ephemeralCreates, numEphemeral, dupRefused, eventReasons["CreateRecovered"])
 	report("JumpCloud users: %d for %d JumpCloudUsers; duplicates: %d; leaked (no JumpCloudUser, incl. deleted ones): %d",
-		len(simUsers), len(users.Items), max(0, committed-numUsers-numEphemeral)+shared, leaked)
+		len(simUsers), len(users.Items), extra+shared, leaked)
 	report("JumpCloudUsers Ready at their generation: %d/%d; differing from their spec in JumpCloud: %d", ready, len(users.Items), mismatched)
 	report("operations by outcome: %v", sortedMap(outcome))
 	report("ResetMFA: %d calls ran for %d operations; operations with two or more calls: %d", resetCalls, numResetMFA, resetTwice)
