@@ -2,8 +2,8 @@
 # builder stage runs on the build platform and cross-compiles for the target platform, so
 # multi-platform builds (make docker-buildx) need no emulation.
 #
-# GO_IMAGE can be overridden to build from a mirror.
-ARG GO_IMAGE=golang:1.26
+# GO_IMAGE can be overridden to build from a mirror. Its Go is the toolchain the Makefile pins.
+ARG GO_IMAGE=golang:1.27.3
 
 FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS builder
 ARG TARGETOS

@@ -16,6 +16,13 @@ FUZZTIME ?= 5s
 
 GO_LDFLAGS := -X main.Version=$(VERSION)
 
+# The Go toolchain every target uses: go1.27.3, which has the standard library's security fixes
+# that go1.26.8 lacks (make vuln). The go command fetches it from the Go module proxy on first use
+# (about 76 MB) and caches it; go.mod's toolchain line names the same version for plain go
+# commands. Override with make GOTOOLCHAIN=local to use the Go on PATH.
+GOTOOLCHAIN := go1.27.3
+export GOTOOLCHAIN
+
 # Setting SHELL to bash allows bash commands to be executed by recipes.
 # Options are set to exit when a recipe line exits non-zero or a piped command fails.
 SHELL = /usr/bin/env bash -o pipefail
@@ -210,6 +217,10 @@ KUSTOMIZE_VERSION ?= v5.8.2
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 GOLANGCI_LINT_VERSION ?= v2.15.0
 
+.PHONY: toolchain
+toolchain: ## Fetch the pinned Go toolchain (GOTOOLCHAIN) if necessary and print its version.
+	go version
+
 .PHONY: tools
 tools: kustomize controller-gen golangci-lint ## Install every pinned tool into bin/.
 
@@ -226,19 +237,20 @@ controller-gen: | $(LOCALBIN) ## Install controller-gen into bin/ if necessary.
 golangci-lint: | $(LOCALBIN) ## Install golangci-lint into bin/ if necessary.
 	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
 
-# go-install-tool 'go install's a package at a version into LOCALBIN as NAME-VERSION and points the
-# symlink NAME at it, so that bumping a version installs the new one.
+# go-install-tool 'go install's a package at a version into LOCALBIN as NAME-VERSION-TOOLCHAIN and
+# points the symlink NAME at it, so that bumping a version or the Go toolchain installs it again
+# (golangci-lint must be built by a Go at least as new as the one whose code it reads).
 # $1 - target path with name of binary
 # $2 - package url which can be installed
 # $3 - specific version of package
 define go-install-tool
-@[ -f "$(1)-$(3)" ] && [ "$$(readlink -- "$(1)" 2>/dev/null)" = "$(1)-$(3)" ] || { \
+@[ -f "$(1)-$(3)-$(GOTOOLCHAIN)" ] && [ "$$(readlink -- "$(1)" 2>/dev/null)" = "$(1)-$(3)-$(GOTOOLCHAIN)" ] || { \
 set -e; \
 package=$(2)@$(3) ;\
-echo "Installing $${package}" ;\
+echo "Installing $${package} with $(GOTOOLCHAIN)" ;\
 rm -f "$(1)" ;\
 GOBIN="$(LOCALBIN)" go install $${package} ;\
-mv "$(LOCALBIN)/$$(basename "$(1)")" "$(1)-$(3)" ;\
+mv "$(LOCALBIN)/$$(basename "$(1)")" "$(1)-$(3)-$(GOTOOLCHAIN)" ;\
 } ;\
-ln -sf "$$(realpath "$(1)-$(3)")" "$(1)"
+ln -sf "$$(realpath "$(1)-$(3)-$(GOTOOLCHAIN)")" "$(1)"
 endef
