@@ -7,7 +7,9 @@
 //
 // It is slow (minutes) and runs only with CHAOS=1 (make chaos); CHAOS_SEED=N replays a run's random
 // choices (the timing of a run is never exactly the same); CHAOS_KEEP=1 keeps the environment's
-// directory (kubeconfig, manager log) for a look afterwards.
+// directory (kubeconfig, manager log) for a look afterwards, and when the system does not settle,
+// ends the manager with SIGQUIT so that its log shows what every goroutine was doing;
+// CHAOS_LOG_LEVEL=5 logs each reconcile and the work queues.
 package chaos
 
 import (
@@ -614,9 +616,11 @@ func (r *run) settle() {
 		if gone, how := r.env.ManagerExited(); gone {
 			r.t.Errorf("the manager is not running: it ended on its own (%v)", how)
 		}
-		// The stack of every goroutine goes to the manager's log (CHAOS_KEEP=1 keeps it).
-		if err := r.env.QuitManager(); err != nil {
-			r.t.Logf("SIGQUIT to the manager: %v", err)
+		// For an investigation, the stack of every goroutine goes to the kept manager's log.
+		if os.Getenv("CHAOS_KEEP") != "" {
+			if err := r.env.QuitManager(); err != nil {
+				r.t.Logf("SIGQUIT to the manager: %v", err)
+			}
 		}
 	}
 	r.phase("settle (faults off)", since)
