@@ -383,6 +383,17 @@ func (ss *Snapshots) For(c *Connection) *Snapshot {
 	return e.snap
 }
 
+// Forget drops the entry for a JumpCloud user from the connection's snapshot, if there is one,
+// so that the next reader asks JumpCloud: something changed the user (a one-shot action).
+func (ss *Snapshots) Forget(ref Ref, id string) {
+	ss.mu.Lock()
+	e := ss.byRef[ref]
+	ss.mu.Unlock()
+	if e != nil {
+		e.snap.Forget(id)
+	}
+}
+
 // Drop forgets the snapshot of a connection that is gone.
 func (ss *Snapshots) Drop(ref Ref) {
 	ss.mu.Lock()

@@ -32,7 +32,11 @@ const indexOperationUser = "spec.userRef.name"
 type JumpCloudUserOperationReconciler struct {
 	client.Client
 	Registry *connection.Registry
-	Recorder events.EventRecorder
+	// Snapshots are the users' snapshots (bulk drift detection), shared with the JumpCloudUser
+	// reconciler: an operation that succeeded drops its user's entry, so that the user's next
+	// pass reads what the action changed. Nil means none.
+	Snapshots *connection.Snapshots
+	Recorder  events.EventRecorder
 	// MaxAttempts bounds the calls per operation; 0 means DefaultMaxAttempts.
 	MaxAttempts int
 	// RetryDelay is the first delay between attempts, doubled after each; 0 means 2s.
@@ -122,6 +126,9 @@ func (r *JumpCloudUserOperationReconciler) advance(ctx context.Context, op *iamv
 	err = a.run(ctx, conn.Client, id)
 	switch {
 	case err == nil:
+		if r.Snapshots != nil {
+			r.Snapshots.Forget(conn.Ref, id)
+		}
 		st.Phase, st.Message = iamv1alpha1.OperationSucceeded, fmt.Sprintf("%s succeeded on JumpCloud user %s", op.Spec.Type, id)
 		t := metav1.NewTime(r.now())
 		st.CompletionTime, st.ObservedGeneration = &t, op.Generation

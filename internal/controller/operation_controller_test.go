@@ -75,6 +75,23 @@ var _ = Describe("JumpCloudUserOperation", func() {
 		Entry("Activate", iamv1alpha1.OperationActivate, "activate"),
 	)
 
+	It("shows what a successful operation changed on its JumpCloudUser without waiting for a resync", func() {
+		Expect(f.sim.LockOut(f.org, id)).To(Succeed())
+		u := f.resync("olive")
+		Expect(conditionOf(u.Status.Conditions, iamv1alpha1.ConditionReady).Reason).To(Equal(iamv1alpha1.ReasonLockedOut))
+		Expect(u.Status.Locked).To(HaveValue(BeTrue()))
+
+		f.finished(f.operation("olive", iamv1alpha1.OperationUnlock), iamv1alpha1.OperationSucceeded)
+		// The connection's resync interval is 10 minutes: only the operation can bring this pass.
+		Eventually(func(g Gomega) {
+			u := f.get("olive")
+			g.Expect(u.Status.Locked).To(HaveValue(BeFalse()))
+			g.Expect(conditionOf(u.Status.Conditions, iamv1alpha1.ConditionReady)).To(And(
+				HaveField("Status", metav1.ConditionTrue), HaveField("Reason", iamv1alpha1.ReasonReconciled)))
+		}).Should(Succeed())
+		Expect(f.sim.Count("unlock")).To(Equal(1), "the user's pass does not unlock again")
+	})
+
 	It("passes exclusionDays and exclusionUntil to JumpCloud", func() {
 		days := f.operation("olive", iamv1alpha1.OperationResetMFA, func(op *iamv1alpha1.JumpCloudUserOperation) {
 			op.Spec.ResetMFA = &iamv1alpha1.ResetMFAParameters{ExclusionDays: ptr(int32(20))}

@@ -71,9 +71,11 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err := (&ClusterJumpCloudConnectionReconciler{Client: mgr.GetClient(), connectionVerifier: verifier}).SetupWithManager(mgr); err != nil {
 		return err
 	}
+	snapshots := connection.NewSnapshots()
 	if err := (&JumpCloudUserOperationReconciler{
 		Client:      mgr.GetClient(),
 		Registry:    reg,
+		Snapshots:   snapshots,
 		Recorder:    mgr.GetEventRecorder("jumpcloud-operation"),
 		MaxAttempts: opts.OperationMaxAttempts,
 		RetryDelay:  opts.OperationRetryDelay,
@@ -87,6 +89,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		Recorder:                mgr.GetEventRecorder("jumpcloud-user"),
 		DefaultDeletionPolicy:   policy,
 		DriftDetection:          opts.DriftDetection,
+		Snapshots:               snapshots,
 		MaxConcurrentReconciles: opts.UserConcurrency,
 	}).SetupWithManager(mgr)
 }

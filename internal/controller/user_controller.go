@@ -1051,6 +1051,7 @@ func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&iamv1alpha1.JumpCloudConnection{}, r.enqueueForConnection(), builder.WithPredicates(connectionChanged{})).
 		Watches(&iamv1alpha1.ClusterJumpCloudConnection{}, r.enqueueForConnection(), builder.WithPredicates(connectionChanged{})).
 		WatchesRawSource(connectionInstalled(r.Registry, r.enqueueForConnection())).
+		Watches(&iamv1alpha1.JumpCloudUserOperation{}, enqueueOperationUser(), builder.WithPredicates(operationSucceeded{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("jumpclouduser").
 		Complete(r)

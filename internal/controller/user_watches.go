@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
@@ -51,4 +53,30 @@ func requestsFor(users []iamv1alpha1.JumpCloudUser) []reconcile.Request {
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&users[i])})
 	}
 	return reqs
+}
+
+// enqueueOperationUser maps an operation to the JumpCloudUser it names.
+func enqueueOperationUser() handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+		op, ok := o.(*iamv1alpha1.JumpCloudUserOperation)
+		if !ok || op.Spec.UserRef == nil {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: op.Namespace, Name: op.Spec.UserRef.Name}}}
+	})
+}
+
+// operationSucceeded passes the update that marks an operation Succeeded: its action changed the
+// user in JumpCloud (unlocked, activated, ...), and the user's status shows it at once rather than
+// at its next resync.
+type operationSucceeded struct{ predicate.Funcs }
+
+func (operationSucceeded) Create(event.CreateEvent) bool   { return false }
+func (operationSucceeded) Delete(event.DeleteEvent) bool   { return false }
+func (operationSucceeded) Generic(event.GenericEvent) bool { return false }
+
+func (operationSucceeded) Update(e event.UpdateEvent) bool {
+	old, ok1 := e.ObjectOld.(*iamv1alpha1.JumpCloudUserOperation)
+	cur, ok2 := e.ObjectNew.(*iamv1alpha1.JumpCloudUserOperation)
+	return ok1 && ok2 && old.Status.Phase != iamv1alpha1.OperationSucceeded && cur.Status.Phase == iamv1alpha1.OperationSucceeded
 }
