@@ -394,7 +394,15 @@ func (ss *Snapshots) Forget(ref Ref, id string) {
 	}
 }
 
-// Drop forgets the snapshot of a connection that is gone.
+// Has reports whether the connection has a snapshot.
+func (ss *Snapshots) Has(ref Ref) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	_, ok := ss.byRef[ref]
+	return ok
+}
+
+// Drop forgets the snapshot of a connection that is gone, and the directory it holds.
 func (ss *Snapshots) Drop(ref Ref) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()

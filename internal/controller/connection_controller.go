@@ -33,6 +33,9 @@ const indexConnectionSecret = "spec.apiKeySecretRef"
 type connectionVerifier struct {
 	APIReader client.Reader
 	Registry  *connection.Registry
+	// Snapshots holds the connections' snapshots of their users; a deleted connection's is
+	// dropped. Nil means none.
+	Snapshots *connection.Snapshots
 	Recorder  events.EventRecorder
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -116,6 +119,14 @@ func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref co
 	return ctrl.Result{RequeueAfter: recheck}, nil
 }
 
+// forget drops what the operator holds for a deleted connection: its client and its snapshot.
+func (v *connectionVerifier) forget(ref connection.Ref) {
+	v.Registry.Remove(ref)
+	if v.Snapshots != nil {
+		v.Snapshots.Drop(ref)
+	}
+}
+
 type missingSecretError struct{ msg string }
 
 func (e *missingSecretError) Error() string { return e.msg }
@@ -169,7 +180,7 @@ func (r *JumpCloudConnectionReconciler) Reconcile(ctx context.Context, req ctrl.
 	var obj iamv1alpha1.JumpCloudConnection
 	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.Registry.Remove(ref)
+			r.forget(ref)
 			r.writes.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -234,7 +245,7 @@ func (r *ClusterJumpCloudConnectionReconciler) Reconcile(ctx context.Context, re
 	var obj iamv1alpha1.ClusterJumpCloudConnection
 	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.Registry.Remove(ref)
+			r.forget(ref)
 			r.writes.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)

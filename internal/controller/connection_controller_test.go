@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/connection"
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud/jcsim"
 )
 
@@ -41,6 +42,22 @@ var _ = Describe("Connections", func() {
 			},
 		}
 	}
+
+	It("drops a deleted connection's client and its snapshot of the directory", func() {
+		Expect(k8sClient.Create(ctx, f.user("gus"))).To(Succeed())
+		f.ready("gus")
+		ref := connection.Ref{Kind: iamv1alpha1.ConnectionKindNamespaced, Namespace: f.ns, Name: iamv1alpha1.DefaultConnectionName}
+		Expect(snapshots.Has(ref)).To(BeTrue(), "bulk drift detection keeps a snapshot per connection")
+
+		Expect(k8sClient.Delete(ctx, &iamv1alpha1.JumpCloudConnection{
+			ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: iamv1alpha1.DefaultConnectionName},
+		})).To(Succeed())
+		Eventually(func(g Gomega) {
+			_, installed := registry.Get(ref)
+			g.Expect(installed).To(BeFalse())
+			g.Expect(snapshots.Has(ref)).To(BeFalse())
+		}).Should(Succeed())
+	})
 
 	It("stalls on a missing Secret and recovers when it appears", func() {
 		Expect(k8sClient.Create(ctx, namespaced("later", "later-key", ""))).To(Succeed())

@@ -33,6 +33,9 @@ const DefaultUserConcurrency = 16
 type Options struct {
 	// Registry holds the connections' clients; nil means a new one.
 	Registry *connection.Registry
+	// Snapshots holds each connection's snapshot of its users (bulk drift detection); nil means
+	// new ones.
+	Snapshots *connection.Snapshots
 	// DefaultDeletionPolicy applies to JumpCloudUsers without spec.deletionPolicy; "" means Suspend.
 	DefaultDeletionPolicy iamv1alpha1.DeletionPolicy
 	// DriftDetection is how resyncs observe JumpCloud; "" means DriftDetectionBulk.
@@ -60,9 +63,14 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if policy == "" {
 		policy = iamv1alpha1.DeletionPolicySuspend
 	}
+	snapshots := opts.Snapshots
+	if snapshots == nil {
+		snapshots = connection.NewSnapshots()
+	}
 	verifier := connectionVerifier{
 		APIReader: mgr.GetAPIReader(),
 		Registry:  reg,
+		Snapshots: snapshots,
 		Recorder:  mgr.GetEventRecorder("jumpcloud-connection"),
 	}
 	if err := (&JumpCloudConnectionReconciler{Client: mgr.GetClient(), connectionVerifier: verifier}).SetupWithManager(mgr); err != nil {
@@ -71,7 +79,6 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err := (&ClusterJumpCloudConnectionReconciler{Client: mgr.GetClient(), connectionVerifier: verifier}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	snapshots := connection.NewSnapshots()
 	if err := (&JumpCloudUserOperationReconciler{
 		Client:      mgr.GetClient(),
 		Registry:    reg,

@@ -32,6 +32,7 @@ var (
 	cfg       *rest.Config
 	k8sClient client.Client
 	registry  *connection.Registry
+	snapshots *connection.Snapshots
 	ctx       context.Context
 	cancel    context.CancelFunc
 )
@@ -66,7 +67,8 @@ var _ = BeforeSuite(func() {
 	registry.ClientOptions = func(o *jumpcloud.Options) {
 		o.RetryBaseDelay, o.RetryMaxDelay, o.MaxRetries = 5*time.Millisecond, 50*time.Millisecond, 3
 	}
-	Expect(Setup(mgr, Options{Registry: registry, UserConcurrency: 4, OperationRetryDelay: 20 * time.Millisecond})).To(Succeed())
+	snapshots = connection.NewSnapshots()
+	Expect(Setup(mgr, Options{Registry: registry, Snapshots: snapshots, UserConcurrency: 4, OperationRetryDelay: 20 * time.Millisecond})).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
