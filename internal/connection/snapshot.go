@@ -85,9 +85,32 @@ func (s *Snapshot) SetClient(c *jumpcloud.Client) {
 	s.client = c
 }
 
+// UnavailableError says that a snapshot has no view to answer from: its last list failed (Err),
+// and the next one will not be tried before RetryAt.
+type UnavailableError struct {
+	Err     error
+	RetryAt time.Time
+}
+
+func (e *UnavailableError) Error() string { return fmt.Sprintf("listing JumpCloud users: %v", e.Err) }
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// unavailable returns the error of a snapshot without a view after a failed list (nil when a
+// later list has loaded one since).
+func (s *Snapshot) unavailable() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loadedAt.IsZero() {
+		return nil
+	}
+	return &UnavailableError{Err: s.lastErr, RetryAt: s.retryAt}
+}
+
 // Fresh makes sure the view is younger than maxAge, listing every user first when it is not (one
 // list, shared with concurrent callers). After a failed refresh it keeps answering from the
-// previous view, if there is one, until the next attempt is due; without one it returns the error.
+// previous view, if there is one, until the next attempt is due; without one it returns an
+// *UnavailableError.
 func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 	s.mu.Lock()
 	now := s.now()
@@ -105,16 +128,15 @@ func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 			return ctx.Err()
 		}
 		if f.err != nil && !loaded {
-			return f.err
+			return s.unavailable()
 		}
 		return nil
 	case now.Before(s.retryAt):
-		err := s.lastErr
 		s.mu.Unlock()
 		if loaded {
 			return nil
 		}
-		return err
+		return s.unavailable()
 	}
 	f := &refresh{done: make(chan struct{})}
 	s.flight, s.overlay = f, map[string]*jumpcloud.User{}
@@ -144,7 +166,7 @@ func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 	if err != nil {
 		log.Error(err, "Listing JumpCloud users for the snapshot failed; keeping the previous one")
 		if !loaded {
-			return err
+			return s.unavailable()
 		}
 		return nil
 	}

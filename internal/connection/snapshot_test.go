@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -183,8 +184,13 @@ func TestSnapshotKeepsTheOldViewWhenAListFails(t *testing.T) {
 	ctx := context.Background()
 
 	sim.InjectFault(jcsim.Fault{Op: "list", Code: http.StatusForbidden})
-	if err := snap.Fresh(ctx, time.Minute); !jumpcloud.IsForbidden(err) {
+	err := snap.Fresh(ctx, time.Minute)
+	var ue *UnavailableError
+	if !jumpcloud.IsForbidden(err) || !errors.As(err, &ue) {
 		t.Fatalf("first list failed, Fresh = %v", err)
+	}
+	if want := clk.now().Add(minRetryDelay); !ue.RetryAt.Equal(want) {
+		t.Errorf("the next list is due at %s, want %s", ue.RetryAt, want)
 	}
 	if err := snap.Fresh(ctx, time.Minute); !jumpcloud.IsForbidden(err) || sim.Count("list") != 1 {
 		t.Fatalf("within the retry delay: Fresh = %v after %d list calls", err, sim.Count("list"))

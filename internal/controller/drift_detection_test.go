@@ -196,6 +196,29 @@ var _ = Describe("Drift detection", func() {
 		Expect(w.pass("bob")).To(Equal(none))
 	})
 
+	It("bulk: a failed list makes the users wait for the next one, quietly", func() {
+		w := newCostWorld(DriftDetectionBulk)
+		w.create("alice")
+		Expect(w.pass("alice")).To(Equal(map[string]int{"create": 1}))
+		w.clk.advance(resync)
+
+		w.sim.InjectFault(jcsim.Fault{Op: "list", Code: 500})
+		req := ctrl.Request{NamespacedName: client.ObjectKey{Namespace: costNamespace, Name: "alice"}}
+		for range 3 { // the first pass lists; the others wait for the same retry
+			res, err := w.r.Reconcile(ctx, req)
+			Expect(err).NotTo(HaveOccurred(), "a failed pass would be retried at once by the work queue")
+			Expect(res.RequeueAfter).To(Equal(5*time.Second), "the snapshot tries the next list after 5s")
+		}
+		Expect(w.sim.Count("list")).To(Equal(1))
+		c := conditionOf(w.get("alice").Status.Conditions, iamv1alpha1.ConditionReconciling)
+		Expect(c.Reason).To(Equal(iamv1alpha1.ReasonUnreachable))
+		Expect(c.Message).To(And(ContainSubstring("listing JumpCloud users"), ContainSubstring("HTTP 500"), HaveSuffix("trying again in 5s")))
+
+		w.clk.advance(5 * time.Second)
+		Expect(w.pass("alice")).To(Equal(map[string]int{"list": 1}))
+		w.ready("alice")
+	})
+
 	It("bulk: a directory far larger than the users it serves is read user by user", func() {
 		w := newCostWorld(DriftDetectionBulk)
 		_, err := w.sim.SeedUsers(w.org, 250) // a list takes three pages

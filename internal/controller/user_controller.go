@@ -408,6 +408,14 @@ func (r *JumpCloudUserReconciler) lookup(ctx context.Context, s *userScope,
 		return nil, nil
 	}
 	if ok, err := s.snap.Use(ctx, string(s.user.UID), r.resync(s)); err != nil || !ok {
+		var ue *connection.UnavailableError
+		if errors.As(err, &ue) && (jumpcloud.IsRetryable(err) || jumpcloud.IsUnavailable(err)) {
+			// Every user of the connection waits for the next list, which is not tried before
+			// RetryAt: failing the pass would retry it at once, again and again, for each of them.
+			after := max(ue.RetryAt.Sub(r.now()), time.Second)
+			return nil, &waitingError{reason: iamv1alpha1.ReasonUnreachable, after: after,
+				message: fmt.Sprintf("%v; trying again in %s", err, after.Round(time.Second))}
+		}
 		return nil, err
 	}
 	if u, ok := get(s.snap); ok {
