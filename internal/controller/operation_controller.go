@@ -276,13 +276,7 @@ func (r *JumpCloudUserOperationReconciler) SetupWithManager(mgr ctrl.Manager) er
 			if err := r.List(ctx, &ops, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexOperationUser: o.GetName()}); err != nil {
 				return nil
 			}
-			var reqs []reconcile.Request
-			for i := range ops.Items {
-				if p := ops.Items[i].Status.Phase; p != iamv1alpha1.OperationSucceeded && p != iamv1alpha1.OperationFailed {
-					reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ops.Items[i])})
-				}
-			}
-			return reqs
+			return unfinished(ops.Items)
 		})).
 		WatchesRawSource(connectionInstalled(r.Registry, r.enqueueUnfinished())).
 		Named("jumpclouduseroperation").
@@ -302,12 +296,17 @@ func (r *JumpCloudUserOperationReconciler) enqueueUnfinished() handler.EventHand
 		if err := r.List(ctx, &ops, opts...); err != nil {
 			return nil
 		}
-		var reqs []reconcile.Request
-		for i := range ops.Items {
-			if p := ops.Items[i].Status.Phase; p != iamv1alpha1.OperationSucceeded && p != iamv1alpha1.OperationFailed {
-				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ops.Items[i])})
-			}
-		}
-		return reqs
+		return unfinished(ops.Items)
 	})
+}
+
+// unfinished returns requests for the operations that have not yet Succeeded or Failed.
+func unfinished(ops []iamv1alpha1.JumpCloudUserOperation) []reconcile.Request {
+	var reqs []reconcile.Request
+	for i := range ops {
+		if p := ops[i].Status.Phase; p != iamv1alpha1.OperationSucceeded && p != iamv1alpha1.OperationFailed {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ops[i])})
+		}
+	}
+	return reqs
 }
