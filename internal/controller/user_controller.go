@@ -409,7 +409,7 @@ func (r *JumpCloudUserReconciler) lookup(ctx context.Context, s *userScope,
 	}
 	if ok, err := s.snap.Use(ctx, string(s.user.UID), r.resync(s)); err != nil || !ok {
 		var ue *connection.UnavailableError
-		if errors.As(err, &ue) && (jumpcloud.IsRetryable(err) || jumpcloud.IsUnavailable(err)) {
+		if errors.As(err, &ue) && jumpcloud.IsRetryable(err) {
 			// Every user of the connection waits for the next list, which is not tried before
 			// RetryAt: failing the pass would retry it at once, again and again, for each of them.
 			after := max(ue.RetryAt.Sub(r.now()), time.Second)
