@@ -1,7 +1,9 @@
 // Package connection owns the JumpCloud clients of the operator: one client (and so one rate
 // limiter) per JumpCloudConnection or ClusterJumpCloudConnection, installed by the connection
 // reconcilers once JumpCloud accepted the key and shared by every resource that uses the
-// connection. It also resolves which connection a resource uses.
+// connection. It also decides which connection a resource uses and reads that connection's API
+// key (Find, ReadAPIKey, Resolve): kubectl-jumpcloud calls the same functions, so that the plugin
+// and the operator never disagree on the connection of a namespace.
 package connection
 
 import (

@@ -36,59 +36,19 @@ func RefFor(namespace string, ref *iamv1alpha1.ConnectionReference) *Ref {
 	return &Ref{Kind: iamv1alpha1.ConnectionKindNamespaced, Namespace: namespace, Name: ref.Name}
 }
 
-// Resolve finds the connection a resource in namespace uses (ref, or the defaults: the
-// JumpCloudConnection "default" in the namespace, then the ClusterJumpCloudConnection "default"),
-// enforces a cluster connection's namespaceSelector, and returns the verified connection from the
-// registry.
+// Resolve finds the connection a resource in namespace uses (Find) and returns it verified, from
+// the registry; one not yet verified is a Waiting ResolveError.
 func Resolve(ctx context.Context, c client.Reader, reg *Registry, namespace string, ref *iamv1alpha1.ConnectionReference) (*Connection, error) {
-	target, err := find(ctx, c, namespace, ref)
+	src, err := Find(ctx, c, namespace, ref)
 	if err != nil {
 		return nil, err
 	}
-	conn, ok := reg.Get(*target)
+	conn, ok := reg.Get(src.Ref)
 	if !ok {
 		return nil, &ResolveError{Reason: iamv1alpha1.ReasonConnectionNotReady, Waiting: true,
-			Message: fmt.Sprintf("waiting for %s to become Ready", target)}
+			Message: fmt.Sprintf("waiting for %s to become Ready", src.Ref)}
 	}
 	return conn, nil
-}
-
-func find(ctx context.Context, c client.Reader, namespace string, ref *iamv1alpha1.ConnectionReference) (*Ref, error) {
-	if explicit := RefFor(namespace, ref); explicit != nil {
-		if explicit.Kind == iamv1alpha1.ConnectionKindNamespaced {
-			var nc iamv1alpha1.JumpCloudConnection
-			if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &nc); err != nil {
-				return nil, notFound(err, fmt.Sprintf("%s does not exist", explicit))
-			}
-			return explicit, nil
-		}
-		var cc iamv1alpha1.ClusterJumpCloudConnection
-		if err := c.Get(ctx, client.ObjectKey{Name: ref.Name}, &cc); err != nil {
-			return nil, notFound(err, fmt.Sprintf("%s does not exist", explicit))
-		}
-		if err := allowed(ctx, c, &cc, namespace); err != nil {
-			return nil, err
-		}
-		return explicit, nil
-	}
-
-	var nc iamv1alpha1.JumpCloudConnection
-	err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: iamv1alpha1.DefaultConnectionName}, &nc)
-	if err == nil {
-		return &Ref{Kind: iamv1alpha1.ConnectionKindNamespaced, Namespace: namespace, Name: iamv1alpha1.DefaultConnectionName}, nil
-	}
-	if !apierrors.IsNotFound(err) {
-		return nil, err
-	}
-	var cc iamv1alpha1.ClusterJumpCloudConnection
-	if err := c.Get(ctx, client.ObjectKey{Name: iamv1alpha1.DefaultConnectionName}, &cc); err != nil {
-		return nil, notFound(err, fmt.Sprintf("no connection: create a JumpCloudConnection named %q in namespace %s or a ClusterJumpCloudConnection named %q, or set spec.connectionRef",
-			iamv1alpha1.DefaultConnectionName, namespace, iamv1alpha1.DefaultConnectionName))
-	}
-	if err := allowed(ctx, c, &cc, namespace); err != nil {
-		return nil, err
-	}
-	return &Ref{Kind: iamv1alpha1.ConnectionKindCluster, Name: iamv1alpha1.DefaultConnectionName}, nil
 }
 
 func notFound(err error, msg string) error {

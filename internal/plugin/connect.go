@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,10 +18,6 @@ import (
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/connection"
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
 )
-
-// defaultAPIKeyKey is the Secret key of the API key when apiKeySecretRef.key is unset (the CRD's
-// default).
-const defaultAPIKeyKey = "api-key"
 
 // globalOptions are the kubeconfig and connection flags every command shares, and the clients
 // built from them.
@@ -141,7 +136,7 @@ func (g *globalOptions) jumpCloudClient(ctx context.Context) (*jumpcloud.Client,
 		if key, err = readAPIKey(ctx, c, src); err != nil {
 			return nil, err
 		}
-		settings = connection.SettingsFrom(src.settings)
+		settings = connection.SettingsFrom(src.ConnectionSettings)
 	}
 	if g.region != "" {
 		settings.Region, settings.BaseURL = g.region, ""
@@ -163,94 +158,53 @@ func (g *globalOptions) jumpCloudClient(ctx context.Context) (*jumpcloud.Client,
 	})
 }
 
-// connectionSource is a connection object as the plugin needs it: where its key is and its
-// settings.
-type connectionSource struct {
-	ref      connection.Ref
-	secret   client.ObjectKey
-	key      string
-	settings iamv1alpha1.ConnectionSettings
+// bypassHint ends the errors that keep the plugin from the cluster's connection: the way round.
+const bypassHint = "bypass the cluster with --api-key-env"
+
+// hinted is an error the plugin words for its user while keeping the cause for errors.As.
+type hinted struct {
+	msg   string
+	cause error
 }
 
-// findConnection resolves the connection the operator would use for a resource in namespace:
-// ref, else the JumpCloudConnection "default" in the namespace, else the
-// ClusterJumpCloudConnection "default" (whose namespaceSelector must admit the namespace).
-func findConnection(ctx context.Context, c client.Reader, namespace string, ref *iamv1alpha1.ConnectionReference) (*connectionSource, error) {
-	if ref != nil && ref.Kind != iamv1alpha1.ConnectionKindCluster {
-		return namespacedConnection(ctx, c, namespace, ref.Name)
+func (e *hinted) Error() string { return e.msg }
+func (e *hinted) Unwrap() error { return e.cause }
+
+// findConnection picks the connection the operator would use for a resource in namespace, with
+// the operator's own code (connection.Find), and words a failure in terms of the plugin's flags.
+func findConnection(ctx context.Context, c client.Reader, namespace string, ref *iamv1alpha1.ConnectionReference) (*connection.Source, error) {
+	src, err := connection.Find(ctx, c, namespace, ref)
+	if err == nil {
+		return src, nil
 	}
-	if ref != nil {
-		return clusterConnection(ctx, c, namespace, ref.Name)
+	var re *connection.ResolveError
+	switch {
+	case !errors.As(err, &re):
+		return nil, fmt.Errorf("finding the connection for namespace %s: %w", namespace, err)
+	case re.Reason != iamv1alpha1.ReasonConnectionNotFound:
+		return nil, fmt.Errorf("%w; name another connection with --connection or --cluster-connection, or %s", err, bypassHint)
+	case ref != nil:
+		return nil, &hinted{cause: err, msg: fmt.Sprintf("reading %s: not found; name an existing connection with --connection or --cluster-connection, or %s",
+			connection.RefFor(namespace, ref), bypassHint)}
 	}
-	src, err := namespacedConnection(ctx, c, namespace, iamv1alpha1.DefaultConnectionName)
-	if err == nil || !apierrors.IsNotFound(err) {
-		return src, err
-	}
-	src, err = clusterConnection(ctx, c, namespace, iamv1alpha1.DefaultConnectionName)
-	if err != nil && apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("no connection: neither a JumpCloudConnection %q in namespace %s nor a ClusterJumpCloudConnection %q exists; "+
-			"name one with --connection or --cluster-connection, or bypass the cluster with --api-key-env",
-			iamv1alpha1.DefaultConnectionName, namespace, iamv1alpha1.DefaultConnectionName)
-	}
-	return src, err
+	return nil, &hinted{cause: err, msg: fmt.Sprintf("no connection: neither a JumpCloudConnection %q in namespace %s nor a ClusterJumpCloudConnection %q exists; "+
+		"name one with --connection or --cluster-connection, or %s",
+		iamv1alpha1.DefaultConnectionName, namespace, iamv1alpha1.DefaultConnectionName, bypassHint)}
 }
 
-func namespacedConnection(ctx context.Context, c client.Reader, namespace, name string) (*connectionSource, error) {
-	var nc iamv1alpha1.JumpCloudConnection
-	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &nc); err != nil {
-		return nil, fmt.Errorf("reading JumpCloudConnection %s/%s: %w", namespace, name, err)
+// readAPIKey reads the connection's API key from its Secret with the caller's own credentials
+// (connection.ReadAPIKey), so the plugin never reaches a key its user may not read.
+func readAPIKey(ctx context.Context, c client.Reader, src *connection.Source) (string, error) {
+	key, err := connection.ReadAPIKey(ctx, c, src)
+	var missing *connection.MissingAPIKeyError
+	switch {
+	case err == nil:
+		return key, nil
+	case apierrors.IsForbidden(err):
+		return "", fmt.Errorf("%s: you may not read its API key Secret %s (%w); ask for get access to it, or %s",
+			src.Ref, src.Secret, err, bypassHint)
+	case errors.As(err, &missing):
+		return "", fmt.Errorf("%s: %w", src.Ref, err)
 	}
-	return &connectionSource{
-		ref:      connection.Ref{Kind: iamv1alpha1.ConnectionKindNamespaced, Namespace: namespace, Name: name},
-		secret:   client.ObjectKey{Namespace: namespace, Name: nc.Spec.APIKeySecretRef.Name},
-		key:      nc.Spec.APIKeySecretRef.Key,
-		settings: nc.Spec.ConnectionSettings,
-	}, nil
-}
-
-func clusterConnection(ctx context.Context, c client.Reader, namespace, name string) (*connectionSource, error) {
-	var cc iamv1alpha1.ClusterJumpCloudConnection
-	if err := c.Get(ctx, client.ObjectKey{Name: name}, &cc); err != nil {
-		return nil, fmt.Errorf("reading ClusterJumpCloudConnection %s: %w", name, err)
-	}
-	if sel := cc.Spec.NamespaceSelector; sel != nil {
-		s, err := metav1.LabelSelectorAsSelector(sel)
-		if err != nil {
-			return nil, fmt.Errorf("ClusterJumpCloudConnection %s has an invalid namespaceSelector: %w", name, err)
-		}
-		var ns corev1.Namespace
-		if err := c.Get(ctx, client.ObjectKey{Name: namespace}, &ns); err != nil {
-			return nil, fmt.Errorf("reading namespace %s to check the namespaceSelector of ClusterJumpCloudConnection %s: %w", namespace, name, err)
-		}
-		if !s.Matches(labels.Set(ns.Labels)) {
-			return nil, fmt.Errorf("ClusterJumpCloudConnection %s does not allow namespace %s (namespaceSelector %s)", name, namespace, s)
-		}
-	}
-	return &connectionSource{
-		ref:      connection.Ref{Kind: iamv1alpha1.ConnectionKindCluster, Name: name},
-		secret:   client.ObjectKey{Namespace: cc.Spec.APIKeySecretRef.Namespace, Name: cc.Spec.APIKeySecretRef.Name},
-		key:      cc.Spec.APIKeySecretRef.Key,
-		settings: cc.Spec.ConnectionSettings,
-	}, nil
-}
-
-// readAPIKey reads the connection's API key from its Secret, with the caller's credentials.
-func readAPIKey(ctx context.Context, c client.Reader, src *connectionSource) (string, error) {
-	key := src.key
-	if key == "" {
-		key = defaultAPIKeyKey
-	}
-	var s corev1.Secret
-	if err := c.Get(ctx, src.secret, &s); err != nil {
-		if apierrors.IsForbidden(err) {
-			return "", fmt.Errorf("%s: you may not read its API key Secret %s (%w); ask for get access to it, or bypass the cluster with --api-key-env",
-				src.ref, src.secret, err)
-		}
-		return "", fmt.Errorf("%s: reading its API key Secret %s: %w", src.ref, src.secret, err)
-	}
-	value := string(s.Data[key])
-	if value == "" {
-		return "", fmt.Errorf("%s: Secret %s has no key %q", src.ref, src.secret, key)
-	}
-	return value, nil
+	return "", fmt.Errorf("%s: reading its API key Secret %s: %w", src.Ref, src.Secret, err)
 }

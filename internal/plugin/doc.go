@@ -7,6 +7,7 @@
 // run them in-process; [Run] executes them and turns the outcome into an exit code.
 //
 // JumpCloud is reached with the connection the operator would use (a JumpCloudConnection or
-// ClusterJumpCloudConnection and its API key Secret, read with the caller's own kubeconfig
-// credentials), or with flags that bypass the cluster. The API key is never printed.
+// ClusterJumpCloudConnection and its API key Secret, picked by the operator's own code in package
+// connection and read with the caller's own kubeconfig credentials), or with flags that bypass
+// the cluster. The API key is never printed.
 package plugin
