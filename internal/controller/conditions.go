@@ -38,3 +38,14 @@ func markStalled(conds *[]metav1.Condition, generation int64, reason, message st
 	setCondition(conds, generation, iamv1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, message)
 	setCondition(conds, generation, iamv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, message)
 }
+
+// markOutcome records a pass that did not finish: Stalled or Reconciling, as its verdict says.
+// A done verdict is each kind's own to record (its Ready reason and message).
+func markOutcome(conds *[]metav1.Condition, generation int64, v verdict) {
+	switch v.state {
+	case stateStalled:
+		markStalled(conds, generation, v.reason, v.message)
+	case stateReconciling:
+		markReconciling(conds, generation, v.reason, v.message)
+	}
+}

@@ -27,10 +27,15 @@ import (
 // Field indexes on connections: the Secret ("namespace/name") holding their API key.
 const indexConnectionSecret = "spec.apiKeySecretRef"
 
-// connectionVerifier is what both connection reconcilers share: read the key, verify it with one
-// cheap call, and install the client in the registry. Secrets are read with a direct API call
-// (no cache of Secret contents); their metadata is watched to notice changes.
-type connectionVerifier struct {
+// ConnectionReconciler verifies the connections of one kind (JumpCloudConnection or
+// ClusterJumpCloudConnection; one reconciler per kind, one body for both): it reads the key,
+// verifies it with one cheap call, and installs the client in the registry. Secrets are read
+// with a direct API call (no cache of Secret contents); their metadata is watched to notice
+// changes.
+type ConnectionReconciler struct {
+	client.Client
+	// Kind is the connection kind this reconciler serves.
+	Kind      iamv1alpha1.ConnectionKind
 	APIReader client.Reader
 	Registry  *connection.Registry
 	// Snapshots holds the connections' snapshots of their users; a deleted connection's is
@@ -39,112 +44,196 @@ type connectionVerifier struct {
 	Recorder  events.EventRecorder
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// writes tells a pass whether the cache shows the reconciler's last write to its object.
+	writes writeLog
 }
 
-func (v *connectionVerifier) now() time.Time {
-	if v.Now != nil {
-		return v.Now()
+// connectionObject is what a pass needs of either kind.
+type connectionObject struct {
+	obj    client.Object
+	source *connection.Source
+	status *iamv1alpha1.JumpCloudConnectionStatus
+	// refused says why the spec cannot be used as it is, "" when it can.
+	refused string
+}
+
+func (r *ConnectionReconciler) newObject() client.Object {
+	if r.Kind == iamv1alpha1.ConnectionKindCluster {
+		return &iamv1alpha1.ClusterJumpCloudConnection{}
 	}
-	return time.Now()
+	return &iamv1alpha1.JumpCloudConnection{}
 }
 
-// sync brings one connection's registry entry and status in line with its spec and Secret.
-func (v *connectionVerifier) sync(ctx context.Context, obj client.Object, ref connection.Ref, secret client.ObjectKey, key string,
-	settings iamv1alpha1.ConnectionSettings, status *iamv1alpha1.JumpCloudConnectionStatus) (ctrl.Result, error) {
-	log := ctrl.LoggerFrom(ctx)
-	gen := obj.GetGeneration()
+func (r *ConnectionReconciler) newList() client.ObjectList {
+	if r.Kind == iamv1alpha1.ConnectionKindCluster {
+		return &iamv1alpha1.ClusterJumpCloudConnectionList{}
+	}
+	return &iamv1alpha1.JumpCloudConnectionList{}
+}
 
-	apiKey, err := v.readKey(ctx, secret, key)
-	if err != nil {
-		var missing *missingSecretError
-		if errors.As(err, &missing) {
-			v.Registry.Remove(ref)
-			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonSecretNotFound, missing.Error())
-			status.ObservedGeneration = gen
-			return ctrl.Result{}, nil // the Secret watch brings us back
+func connectionObjectOf(obj client.Object) connectionObject {
+	switch c := obj.(type) {
+	case *iamv1alpha1.ClusterJumpCloudConnection:
+		return connectionObject{obj: c, source: connection.ClusterSource(c), status: &c.Status}
+	case *iamv1alpha1.JumpCloudConnection:
+		co := connectionObject{obj: c, source: connection.NamespacedSource(c), status: &c.Status}
+		// The schema already refuses a namespace here; the check stays as defence in depth.
+		if ns := c.Spec.APIKeySecretRef.Namespace; ns != "" && ns != c.Namespace {
+			co.refused = "a JumpCloudConnection may only read a Secret in its own namespace"
 		}
-		return ctrl.Result{}, err
+		return co
+	}
+	panic(fmt.Sprintf("not a connection: %T", obj))
+}
+
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudconnections,verbs=get;list;watch
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudconnections/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=clusterjumpcloudconnections,verbs=get;list;watch
+// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=clusterjumpcloudconnections/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile verifies one connection.
+func (r *ConnectionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	obj := r.newObject()
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(connection.Ref{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name})
+			r.writes.forget(req.NamespacedName)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.writes.behind(obj) {
+		return ctrl.Result{RequeueAfter: cacheLagDelay}, nil
+	}
+	defer r.writes.wrote(obj, obj.GetResourceVersion())
+	status := newStatusPatch(obj)
+	defer func() { err = status.flush(ctx, r.Client, obj, err) }()
+
+	c := connectionObjectOf(obj)
+	verifiedAt, err := r.verify(ctx, c)
+	v := verdictOf(err)
+	connectionStatus(c, v, verifiedAt)
+	switch v.state {
+	case stateDone:
+		recheck := connection.SettingsFrom(c.source.ConnectionSettings).ResyncInterval
+		return ctrl.Result{RequeueAfter: recheck - r.now().Sub(verifiedAt.Time)}, nil
+	case stateStalled:
+		return ctrl.Result{}, nil // a change to the spec or the Secret brings it back
+	default:
+		return ctrl.Result{RequeueAfter: v.requeue}, v.err
+	}
+}
+
+func (r *ConnectionReconciler) now() time.Time { return clock{Now: r.Now}.now() }
+
+// verify brings the connection's registry entry in line with its spec and Secret, and returns
+// when JumpCloud last accepted the key (nil when it did not).
+func (r *ConnectionReconciler) verify(ctx context.Context, c connectionObject) (*metav1.Time, error) {
+	ref, gen := c.source.Ref, c.obj.GetGeneration()
+	if c.refused != "" {
+		r.Registry.Remove(ref)
+		return nil, stalled(iamv1alpha1.ReasonSecretNotFound, "%s", c.refused)
+	}
+	apiKey, err := connection.ReadAPIKey(withoutLogger(ctx), r.APIReader, c.source)
+	if err != nil {
+		var missing *connection.MissingAPIKeyError
+		if errors.As(err, &missing) {
+			r.Registry.Remove(ref)
+			return nil, &stalledError{reason: iamv1alpha1.ReasonSecretNotFound, message: missing.Error(), err: err}
+		}
+		return nil, err
 	}
 
-	s := connection.SettingsFrom(settings)
+	s := connection.SettingsFrom(c.source.ConnectionSettings)
 	fp := connection.Fingerprint(apiKey, s)
-	recheck := s.ResyncInterval
-	if v.Registry.Current(ref, fp) && status.ObservedGeneration == gen && status.LastVerifiedTime != nil &&
-		v.now().Sub(status.LastVerifiedTime.Time) < recheck {
-		v.Registry.UpdateSettings(ref, s)
-		return ctrl.Result{RequeueAfter: recheck - v.now().Sub(status.LastVerifiedTime.Time)}, nil
+	last := c.status.LastVerifiedTime
+	if r.Registry.Current(ref, fp) && c.status.ObservedGeneration == gen && last != nil && r.now().Sub(last.Time) < s.ResyncInterval {
+		r.Registry.UpdateSettings(ref, s)
+		return last, nil
 	}
 
 	// A periodic re-verification goes through the installed client: a new one would start with a
 	// full token bucket while the old one's calls still count against JumpCloud's limit, and
-	// installing it would wake every user of the connection.
-	conn, current := v.Registry.Get(ref)
-	current = current && v.Registry.Current(ref, fp)
+	// installing it would wake every resource of the connection.
+	conn, current := r.Registry.Get(ref)
+	current = current && r.Registry.Current(ref, fp)
 	if !current {
-		built, err := v.Registry.Build(ref, apiKey, s)
+		built, err := r.Registry.Build(ref, apiKey, s)
 		if err != nil {
-			v.Registry.Remove(ref)
-			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, fmt.Sprintf("cannot build a JumpCloud client: %v", err))
-			status.ObservedGeneration = gen
-			return ctrl.Result{}, nil
+			r.Registry.Remove(ref)
+			return nil, stalled(iamv1alpha1.ReasonKeyRejected, "cannot build a JumpCloud client: %v", err)
 		}
 		conn = built
 	}
-	if _, err := conn.Client.ListUsers(ctx, jumpcloud.ListOptions{Limit: 1, Fields: []string{"_id"}}); err != nil {
-		switch {
-		case jumpcloud.IsUnauthorized(err), jumpcloud.IsForbidden(err), jumpcloud.IsNotFound(err):
-			v.Registry.Remove(ref)
-			msg := fmt.Sprintf("JumpCloud rejected the API key or organization: %v", err)
-			markStalled(&status.Conditions, gen, iamv1alpha1.ReasonKeyRejected, msg)
-			status.ObservedGeneration = gen
-			v.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonKeyRejected, "Verify", msg)
-			return ctrl.Result{}, nil
-		default:
-			markReconciling(&status.Conditions, gen, iamv1alpha1.ReasonUnreachable, fmt.Sprintf("cannot reach JumpCloud: %v", err))
-			return ctrl.Result{}, fmt.Errorf("verifying %s: %w", ref, err)
-		}
+	var api verifyAPI = conn.Client
+	_, listErr := api.ListUsers(ctx, jumpcloud.ListOptions{Limit: 1, Fields: []string{"_id"}})
+	var gone *goneError
+	var refused *stalledError
+	switch err := fromJumpCloud(listErr); {
+	case err == nil:
+	case errors.As(err, &gone), errors.As(err, &refused) && refused.reason == iamv1alpha1.ReasonKeyRejected:
+		// A 404 to this list means the organization (x-org-id) does not exist for the key.
+		r.Registry.Remove(ref)
+		msg := fmt.Sprintf("JumpCloud rejected the API key or organization: %v", listErr)
+		r.Recorder.Eventf(c.obj, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonKeyRejected, "Verify", msg)
+		return nil, &stalledError{reason: iamv1alpha1.ReasonKeyRejected, message: msg, err: listErr}
+	default:
+		// Whatever else keeps the cheap list from answering is retried: the key itself was not
+		// refused.
+		return nil, &unreachableError{ref: ref, err: listErr}
 	}
 
 	if current {
-		v.Registry.UpdateSettings(ref, s)
+		r.Registry.UpdateSettings(ref, s)
 	} else {
-		v.Registry.Install(conn)
-		log.Info("Connection verified; client installed", "connection", ref.String())
-		v.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, iamv1alpha1.ReasonReconciled, "Verify", "JumpCloud accepted the API key")
+		r.Registry.Install(conn)
+		ctrl.LoggerFrom(ctx).Info("Connection verified; client installed", "connection", ref.String())
+		r.Recorder.Eventf(c.obj, nil, corev1.EventTypeNormal, iamv1alpha1.ReasonReconciled, "Verify", "JumpCloud accepted the API key")
 	}
-	now := metav1.NewTime(v.now())
-	status.LastVerifiedTime = &now
-	status.ObservedGeneration = gen
-	markReady(&status.Conditions, gen, iamv1alpha1.ReasonReconciled, "JumpCloud accepted the API key")
-	return ctrl.Result{RequeueAfter: recheck}, nil
+	now := metav1.NewTime(r.now())
+	return &now, nil
+}
+
+// unreachableError is a connection that could not be verified for want of an answer; it is
+// retried, and reads Unreachable.
+type unreachableError struct {
+	ref connection.Ref
+	err error
+}
+
+func (e *unreachableError) Error() string   { return fmt.Sprintf("verifying %s: %v", e.ref, e.err) }
+func (e *unreachableError) Unwrap() error   { return e.err }
+func (e *unreachableError) message() string { return "cannot reach JumpCloud: " + e.err.Error() }
+
+// connectionStatus derives a connection's status from its verification. It is the one place
+// that sets a connection's status.
+func connectionStatus(c connectionObject, v verdict, verifiedAt *metav1.Time) {
+	st, gen := c.status, c.obj.GetGeneration()
+	switch v.state {
+	case stateDone:
+		st.LastVerifiedTime = verifiedAt
+		st.ObservedGeneration = gen
+		markReady(&st.Conditions, gen, iamv1alpha1.ReasonReconciled, "JumpCloud accepted the API key")
+	case stateStalled:
+		st.ObservedGeneration = gen
+		markStalled(&st.Conditions, gen, v.reason, v.message)
+	default:
+		var unreachable *unreachableError
+		if errors.As(v.err, &unreachable) {
+			v.reason, v.message = iamv1alpha1.ReasonUnreachable, unreachable.message()
+		}
+		markOutcome(&st.Conditions, gen, v)
+	}
 }
 
 // forget drops what the operator holds for a deleted connection: its client and its snapshot.
-func (v *connectionVerifier) forget(ref connection.Ref) {
-	v.Registry.Remove(ref)
-	if v.Snapshots != nil {
-		v.Snapshots.Drop(ref)
+func (r *ConnectionReconciler) forget(ref connection.Ref) {
+	r.Registry.Remove(ref)
+	if r.Snapshots != nil {
+		r.Snapshots.Drop(ref)
 	}
-}
-
-type missingSecretError struct{ msg string }
-
-func (e *missingSecretError) Error() string { return e.msg }
-
-// readKey reads the API key with a direct GET, never through a cache of Secrets.
-func (v *connectionVerifier) readKey(ctx context.Context, secret client.ObjectKey, key string) (string, error) {
-	var s corev1.Secret
-	if err := v.APIReader.Get(withoutLogger(ctx), secret, &s); err != nil {
-		if apierrors.IsNotFound(err) {
-			return "", &missingSecretError{fmt.Sprintf("Secret %s does not exist", secret)}
-		}
-		return "", err
-	}
-	value := string(s.Data[key])
-	if value == "" {
-		return "", &missingSecretError{fmt.Sprintf("Secret %s has no key %q", secret, key)}
-	}
-	return value, nil
 }
 
 // withoutLogger drops the reconcile's logger for a Secret read: at high verbosity client-go logs
@@ -153,127 +242,24 @@ func withoutLogger(ctx context.Context) context.Context {
 	return ctrl.LoggerInto(ctx, logr.Discard())
 }
 
-// patchStatus writes the status computed by a pass, merging its error into the pass's error.
-func patchStatus(ctx context.Context, c client.Client, obj client.Object, patch client.Patch, err *error) {
-	if perr := c.Status().Patch(ctx, obj, patch); perr != nil && !apierrors.IsNotFound(perr) {
-		*err = errors.Join(*err, fmt.Errorf("patching status: %w", perr))
-	}
-}
-
-// JumpCloudConnectionReconciler verifies namespaced connections.
-type JumpCloudConnectionReconciler struct {
-	client.Client
-	connectionVerifier
-
-	// writes tells a pass whether the cache shows the reconciler's last write to its object.
-	writes writeLog
-}
-
-// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudconnections,verbs=get;list;watch
-// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudconnections/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-
-// Reconcile verifies one JumpCloudConnection.
-func (r *JumpCloudConnectionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
-	ref := connection.Ref{Kind: iamv1alpha1.ConnectionKindNamespaced, Namespace: req.Namespace, Name: req.Name}
-	var obj iamv1alpha1.JumpCloudConnection
-	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.forget(ref)
-			r.writes.forget(req.NamespacedName)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if r.writes.behind(&obj) {
-		return ctrl.Result{RequeueAfter: cacheLagDelay}, nil
-	}
-	defer r.writes.wrote(&obj, obj.ResourceVersion)
-	patch := client.MergeFrom(obj.DeepCopy())
-	defer patchStatus(ctx, r.Client, &obj, patch, &err)
-
-	// The schema already refuses a namespace here; the check stays as defence in depth.
-	if ns := obj.Spec.APIKeySecretRef.Namespace; ns != "" && ns != obj.Namespace {
-		markStalled(&obj.Status.Conditions, obj.Generation, iamv1alpha1.ReasonSecretNotFound,
-			"a JumpCloudConnection may only read a Secret in its own namespace")
-		r.Registry.Remove(ref)
-		return ctrl.Result{}, nil
-	}
-	secret := client.ObjectKey{Namespace: obj.Namespace, Name: obj.Spec.APIKeySecretRef.Name}
-	return r.sync(ctx, &obj, ref, secret, keyOrDefault(obj.Spec.APIKeySecretRef.Key), obj.Spec.ConnectionSettings, &obj.Status)
-}
-
-func keyOrDefault(k string) string {
-	if k == "" {
-		return "api-key"
-	}
-	return k
-}
-
 // SetupWithManager registers the reconciler and its watches.
-func (r *JumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &iamv1alpha1.JumpCloudConnection{}, indexConnectionSecret,
+func (r *ConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), r.newObject(), indexConnectionSecret,
 		func(o client.Object) []string {
-			c := o.(*iamv1alpha1.JumpCloudConnection)
-			return []string{c.Namespace + "/" + c.Spec.APIKeySecretRef.Name}
+			s := connectionObjectOf(o).source.Secret
+			return []string{s.Namespace + "/" + s.Name}
 		}); err != nil {
 		return err
+	}
+	name := "jumpcloudconnection"
+	if r.Kind == iamv1alpha1.ConnectionKindCluster {
+		name = "clusterjumpcloudconnection"
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		// Its own status writes must not wake it (a refused key would be verified twice).
-		For(&iamv1alpha1.JumpCloudConnection{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, func() client.ObjectList { return &iamv1alpha1.JumpCloudConnectionList{} })).
-		Named("jumpcloudconnection").
-		Complete(r)
-}
-
-// ClusterJumpCloudConnectionReconciler verifies cluster-scoped connections.
-type ClusterJumpCloudConnectionReconciler struct {
-	client.Client
-	connectionVerifier
-
-	// writes tells a pass whether the cache shows the reconciler's last write to its object.
-	writes writeLog
-}
-
-// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=clusterjumpcloudconnections,verbs=get;list;watch
-// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=clusterjumpcloudconnections/status,verbs=get;update;patch
-
-// Reconcile verifies one ClusterJumpCloudConnection.
-func (r *ClusterJumpCloudConnectionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
-	ref := connection.Ref{Kind: iamv1alpha1.ConnectionKindCluster, Name: req.Name}
-	var obj iamv1alpha1.ClusterJumpCloudConnection
-	if err := r.Get(ctx, req.NamespacedName, &obj); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.forget(ref)
-			r.writes.forget(req.NamespacedName)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if r.writes.behind(&obj) {
-		return ctrl.Result{RequeueAfter: cacheLagDelay}, nil
-	}
-	defer r.writes.wrote(&obj, obj.ResourceVersion)
-	patch := client.MergeFrom(obj.DeepCopy())
-	defer patchStatus(ctx, r.Client, &obj, patch, &err)
-
-	secret := client.ObjectKey{Namespace: obj.Spec.APIKeySecretRef.Namespace, Name: obj.Spec.APIKeySecretRef.Name}
-	return r.sync(ctx, &obj, ref, secret, keyOrDefault(obj.Spec.APIKeySecretRef.Key), obj.Spec.ConnectionSettings, &obj.Status)
-}
-
-// SetupWithManager registers the reconciler and its watches.
-func (r *ClusterJumpCloudConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &iamv1alpha1.ClusterJumpCloudConnection{}, indexConnectionSecret,
-		func(o client.Object) []string {
-			c := o.(*iamv1alpha1.ClusterJumpCloudConnection)
-			return []string{c.Spec.APIKeySecretRef.Namespace + "/" + c.Spec.APIKeySecretRef.Name}
-		}); err != nil {
-		return err
-	}
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&iamv1alpha1.ClusterJumpCloudConnection{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, func() client.ObjectList { return &iamv1alpha1.ClusterJumpCloudConnectionList{} })).
-		Named("clusterjumpcloudconnection").
+		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, r.newList)).
+		Named(name).
 		Complete(r)
 }
 

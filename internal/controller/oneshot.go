@@ -2,9 +2,7 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -22,7 +20,7 @@ type action struct {
 }
 
 // run calls JumpCloud once (the client retries what is safe to retry).
-func (a action) run(ctx context.Context, api *jumpcloud.Client, id string) error {
+func (a action) run(ctx context.Context, api userAPI, id string) error {
 	switch a.Type {
 	case iamv1alpha1.OperationExpirePassword:
 		return api.ExpirePassword(ctx, id)
@@ -40,28 +38,6 @@ func (a action) run(ctx context.Context, api *jumpcloud.Client, id string) error
 // idempotent reports whether repeating the action is harmless. ResetMFA is not: JumpCloud emails
 // the user on every call.
 func (a action) idempotent() bool { return a.Type != iamv1alpha1.OperationResetMFA }
-
-// outcomeUnknown reports whether a failed call may nonetheless have taken effect: no HTTP answer
-// arrived (a timeout or a dropped connection), or a gateway answered for a backend that may have
-// run it (502, 504). Other error answers (429, 503, 4xx) say the request was not run.
-func outcomeUnknown(err error) bool {
-	var je *jumpcloud.Error
-	if errors.As(err, &je) {
-		switch je.StatusCode {
-		case 0:
-			return je.Kind == jumpcloud.KindUnavailable
-		case http.StatusBadGateway, http.StatusGatewayTimeout:
-			return true
-		}
-		return false
-	}
-	return !errors.Is(err, context.Canceled)
-}
-
-// transient reports whether trying again later may succeed.
-func transient(err error) bool {
-	return jumpcloud.IsRetryable(err) || jumpcloud.IsUnavailable(err)
-}
 
 // oneShot describes one annotation-triggered action.
 type oneShot struct {

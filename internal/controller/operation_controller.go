@@ -28,7 +28,7 @@ const DefaultMaxAttempts = 5
 
 const indexOperationUser = "spec.userRef.name"
 
-// JumpCloudUserOperationReconciler runs each JumpCloudUserOperation once (DESIGN.md §2.2).
+// JumpCloudUserOperationReconciler runs each JumpCloudUserOperation once (docs/design.md §2.2).
 type JumpCloudUserOperationReconciler struct {
 	client.Client
 	Registry *connection.Registry
@@ -43,6 +43,8 @@ type JumpCloudUserOperationReconciler struct {
 	RetryDelay time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// API gives the JumpCloud calls of a connection; nil means the connection's client.
+	API apiSource
 }
 
 // +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpclouduseroperations,verbs=get;list;watch;delete
@@ -71,7 +73,7 @@ func (r *JumpCloudUserOperationReconciler) Reconcile(ctx context.Context, req ct
 	case iamv1alpha1.OperationSucceeded, iamv1alpha1.OperationFailed:
 		return r.expire(ctx, op)
 	case "":
-		op.Status.Phase = iamv1alpha1.OperationPending
+		operationStatus(op, iamv1alpha1.OperationPending, iamv1alpha1.ReasonProgressing, "waiting to run", r.now())
 	}
 	return r.advance(ctx, op, &patch)
 }
@@ -110,36 +112,39 @@ func (r *JumpCloudUserOperationReconciler) advance(ctx context.Context, op *iamv
 		return ctrl.Result{}, err
 	}
 
-	st.Phase, st.SystemUserID = iamv1alpha1.OperationRunning, id
+	// The Running marker, durable before the call: a pass that finds it without an outcome knows
+	// the call may have been made.
+	st.SystemUserID = id
 	st.Attempts++
 	if st.StartTime == nil {
 		t := metav1.NewTime(r.now())
 		st.StartTime = &t
 	}
-	st.Message = fmt.Sprintf("calling JumpCloud (attempt %d)", st.Attempts)
-	markReconciling(&st.Conditions, op.Generation, iamv1alpha1.ReasonProgressing, st.Message)
+	operationStatus(op, iamv1alpha1.OperationRunning, iamv1alpha1.ReasonProgressing, fmt.Sprintf("calling JumpCloud (attempt %d)", st.Attempts), r.now())
 	if err := r.Status().Patch(ctx, op, *patch); err != nil {
 		return ctrl.Result{}, err
 	}
 	*patch = client.MergeFromWithOptions(op.DeepCopy(), client.MergeFromWithOptimisticLock{})
 
-	err = a.run(ctx, conn.Client, id)
-	switch {
+	var gone *goneError
+	var unknown *unknownOutcomeError
+	var refused *stalledError
+	switch err := fromCall(a.run(ctx, r.API.of(conn), id), a.idempotent()); {
 	case err == nil:
 		if r.Snapshots != nil {
 			r.Snapshots.Forget(conn.Ref, id)
 		}
-		st.Phase, st.Message = iamv1alpha1.OperationSucceeded, fmt.Sprintf("%s succeeded on JumpCloud user %s", op.Spec.Type, id)
-		t := metav1.NewTime(r.now())
-		st.CompletionTime, st.ObservedGeneration = &t, op.Generation
-		markReady(&st.Conditions, op.Generation, iamv1alpha1.ReasonSucceeded, st.Message)
+		operationStatus(op, iamv1alpha1.OperationSucceeded, iamv1alpha1.ReasonSucceeded, fmt.Sprintf("%s succeeded on JumpCloud user %s", op.Spec.Type, id), r.now())
 		r.Recorder.Eventf(op, nil, corev1.EventTypeNormal, iamv1alpha1.ReasonSucceeded, string(op.Spec.Type), "%s", st.Message)
 		return r.expire(ctx, op)
-	case !a.idempotent() && outcomeUnknown(err):
+	case errors.As(err, &unknown):
 		return r.fail(op, iamv1alpha1.ReasonOutcomeUnknown, fmt.Sprintf("no answer from JumpCloud, so the MFA reset may or may not have happened; it is not repeated: %v", err))
-	case jumpcloud.IsNotFound(err):
+	case errors.As(err, &gone):
 		return r.fail(op, iamv1alpha1.ReasonUserNotFound, fmt.Sprintf("JumpCloud has no user %s: %v", id, err))
-	case transient(err):
+	case errors.As(err, &refused):
+		// An operation is over once JumpCloud refused it, whatever the refusal: it is Failed.
+		return r.fail(op, iamv1alpha1.ReasonFailed, fmt.Sprintf("JumpCloud refused the %s: %v", op.Spec.Type, refused.err))
+	default:
 		delay := r.retryDelay(st.Attempts)
 		if after := jumpcloud.RetryAfterOf(err); after > delay {
 			delay = after
@@ -149,8 +154,6 @@ func (r *JumpCloudUserOperationReconciler) advance(ctx context.Context, op *iamv
 			return r.fail(op, iamv1alpha1.ReasonRetriesExhausted, fmt.Sprintf("gave up after %d attempts: %v", st.Attempts, err))
 		}
 		return ctrl.Result{RequeueAfter: delay}, nil
-	default:
-		return r.fail(op, iamv1alpha1.ReasonFailed, fmt.Sprintf("JumpCloud refused the %s: %v", op.Spec.Type, err))
 	}
 }
 
@@ -200,17 +203,33 @@ func (r *JumpCloudUserOperationReconciler) target(ctx context.Context, op *iamv1
 }
 
 func (r *JumpCloudUserOperationReconciler) pending(op *iamv1alpha1.JumpCloudUserOperation, reason, msg string) {
-	op.Status.Phase, op.Status.Message = iamv1alpha1.OperationPending, msg
-	markReconciling(&op.Status.Conditions, op.Generation, reason, msg)
+	operationStatus(op, iamv1alpha1.OperationPending, reason, msg, r.now())
 }
 
 func (r *JumpCloudUserOperationReconciler) fail(op *iamv1alpha1.JumpCloudUserOperation, reason, msg string) (ctrl.Result, error) {
-	st := &op.Status
-	t := metav1.NewTime(r.now())
-	st.Phase, st.Message, st.CompletionTime, st.ObservedGeneration = iamv1alpha1.OperationFailed, msg, &t, op.Generation
-	markStalled(&st.Conditions, op.Generation, reason, msg)
+	operationStatus(op, iamv1alpha1.OperationFailed, reason, msg, r.now())
 	r.Recorder.Eventf(op, nil, corev1.EventTypeWarning, reason, string(op.Spec.Type), "%s", msg)
 	return ctrl.Result{RequeueAfter: r.ttlLeft(op)}, nil
+}
+
+// operationStatus sets an operation's phase and what follows from it: the message, the
+// conditions, and for a finished operation its completion time and observedGeneration. It is the
+// one place that sets the status, but for the Running marker's attempt count, start time and
+// user id, which advance stores before the call.
+func operationStatus(op *iamv1alpha1.JumpCloudUserOperation, phase iamv1alpha1.OperationPhase, reason, msg string, now time.Time) {
+	st, gen := &op.Status, op.Generation
+	st.Phase, st.Message = phase, msg
+	switch phase {
+	case iamv1alpha1.OperationSucceeded:
+		markReady(&st.Conditions, gen, reason, msg)
+	case iamv1alpha1.OperationFailed:
+		markStalled(&st.Conditions, gen, reason, msg)
+	default:
+		markReconciling(&st.Conditions, gen, reason, msg)
+		return
+	}
+	t := metav1.NewTime(now)
+	st.CompletionTime, st.ObservedGeneration = &t, gen
 }
 
 // ttlLeft is the time until a finished operation is due for deletion; 0 without a TTL.

@@ -1,5 +1,7 @@
 // Package controller holds one reconciler per kind: JumpCloudUser, JumpCloudUserOperation,
-// JumpCloudConnection and ClusterJumpCloudConnection. Setup wires them into a manager.
+// JumpCloudConnection and ClusterJumpCloudConnection (one reconciler type serves both connection
+// kinds), and the machinery they share (pass.go, outcome.go, conditions.go). Setup wires them into
+// a manager. docs/architecture.md tells how they fit together.
 package controller
 
 import (
@@ -67,17 +69,17 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if snapshots == nil {
 		snapshots = connection.NewSnapshots()
 	}
-	verifier := connectionVerifier{
-		APIReader: mgr.GetAPIReader(),
-		Registry:  reg,
-		Snapshots: snapshots,
-		Recorder:  mgr.GetEventRecorder("jumpcloud-connection"),
-	}
-	if err := (&JumpCloudConnectionReconciler{Client: mgr.GetClient(), connectionVerifier: verifier}).SetupWithManager(mgr); err != nil {
-		return err
-	}
-	if err := (&ClusterJumpCloudConnectionReconciler{Client: mgr.GetClient(), connectionVerifier: verifier}).SetupWithManager(mgr); err != nil {
-		return err
+	for _, kind := range []iamv1alpha1.ConnectionKind{iamv1alpha1.ConnectionKindNamespaced, iamv1alpha1.ConnectionKindCluster} {
+		if err := (&ConnectionReconciler{
+			Client:    mgr.GetClient(),
+			Kind:      kind,
+			APIReader: mgr.GetAPIReader(),
+			Registry:  reg,
+			Snapshots: snapshots,
+			Recorder:  mgr.GetEventRecorder("jumpcloud-connection"),
+		}).SetupWithManager(mgr); err != nil {
+			return err
+		}
 	}
 	if err := (&JumpCloudUserOperationReconciler{
 		Client:      mgr.GetClient(),

@@ -219,3 +219,54 @@ func fieldDiff(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, u *jumpcl
 	}
 	return f, names
 }
+
+// stateChanges adds to fields the state and lock changes a PUT can make (suspend, re-activate,
+// lock), and names them. Activating a STAGED user and unlocking take their own endpoints.
+func stateChanges(spec *iamv1alpha1.JumpCloudUserSpec, observed *jumpcloud.User, fields *jumpcloud.UserFields) []string {
+	var changed []string
+	switch {
+	case wantActivated(spec) && observed.State == jumpcloud.StateSuspended:
+		fields.State, fields.Suspended = jumpcloud.Ptr(jumpcloud.StateActivated), jumpcloud.Ptr(false)
+		changed = append(changed, "state")
+	case !wantActivated(spec) && observed.State == jumpcloud.StateActivated:
+		fields.State, fields.Suspended = jumpcloud.Ptr(jumpcloud.StateSuspended), jumpcloud.Ptr(true)
+		changed = append(changed, "state")
+	}
+	if wantLocked(spec) && !observed.AccountLocked {
+		fields.AccountLocked = jumpcloud.Ptr(true)
+		changed = append(changed, "locked")
+	}
+	return changed
+}
+
+// needsActivation reports whether a STAGED user must be activated through /state/activate.
+func needsActivation(spec *iamv1alpha1.JumpCloudUserSpec, observed *jumpcloud.User) bool {
+	return wantActivated(spec) && observed.State == jumpcloud.StateStaged
+}
+
+// needsUnlock reports whether the operator must undo its own lock: spec.locked went from true to
+// false. A lockout by JumpCloud (after failed logins) is a security control and stays.
+func needsUnlock(spec *iamv1alpha1.JumpCloudUserSpec, observed *jumpcloud.User, lockedBySpec bool) bool {
+	return !wantLocked(spec) && lockedBySpec && observed.AccountLocked
+}
+
+// needsWrite reports whether an update would call JumpCloud for the observed user.
+func needsWrite(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *jumpcloud.User, lockedBySpec, password bool) bool {
+	_, changed := fieldDiff(spec, managerID, observed)
+	var fields jumpcloud.UserFields
+	return password || len(changed) > 0 || len(stateChanges(spec, observed, &fields)) > 0 ||
+		needsActivation(spec, observed) || needsUnlock(spec, observed, lockedBySpec)
+}
+
+// driftOf lists what differs between the spec and JumpCloud (for the Synced condition).
+func driftOf(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *jumpcloud.User) []string {
+	_, names := fieldDiff(spec, managerID, observed)
+	switch st := observed.State; {
+	case wantActivated(spec) && st != jumpcloud.StateActivated, !wantActivated(spec) && st == jumpcloud.StateActivated:
+		names = append(names, "state")
+	}
+	if wantLocked(spec) && !observed.AccountLocked {
+		names = append(names, "locked")
+	}
+	return names
+}

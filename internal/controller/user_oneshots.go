@@ -7,33 +7,26 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
-	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
 )
 
 // runOneShots runs the one-shot annotations whose token differs from the last one handled
-// (DESIGN.md §3). A token is recorded once its call ran, so re-applying a manifest is a no-op; the
-// annotations themselves are never touched. They wait while the resource is paused or the user
-// does not exist yet.
+// (docs/design.md §3). A token is recorded once its call ran, so re-applying a manifest is a
+// no-op; the annotations themselves are never touched. They wait while the resource is paused or
+// the user does not exist yet.
 func (r *JumpCloudUserReconciler) runOneShots(ctx context.Context, s *userScope) error {
 	u, st := s.user, &s.user.Status
 	if s.observed == nil || s.paused() {
 		return nil
 	}
-	if st.LastHandled == nil {
-		st.LastHandled = &iamv1alpha1.LastHandledTokens{}
+	if s.handled == nil {
+		s.handled = &iamv1alpha1.LastHandledTokens{}
 	}
 	for _, o := range oneShots {
 		token := u.Annotations[o.annotation]
-		if token == "" || token == *o.handled(st.LastHandled) {
+		if token == "" || token == *o.handled(s.handled) {
 			continue
 		}
-		// A status write decodes into a fresh LastHandled, so the field is looked up each time.
-		markHandled := func() {
-			if st.LastHandled == nil {
-				st.LastHandled = &iamv1alpha1.LastHandledTokens{}
-			}
-			*o.handled(st.LastHandled) = token
-		}
+		markHandled := func() { *o.handled(s.handled) = token }
 		if s.observeOnly() {
 			markHandled()
 			r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, "Ignored", string(o.typ),
@@ -57,37 +50,40 @@ func (r *JumpCloudUserReconciler) runOneShots(ctx context.Context, s *userScope)
 					"MFA reset %q may or may not have reached JumpCloud before the operator stopped; not repeating it (JumpCloud emails the user on every reset)", token)
 				continue
 			}
+			// Durable before the call: the marker, and the tokens handled before it.
 			st.PendingResetMFA = token
 			if err := r.writeStatus(ctx, s); err != nil {
 				return err
 			}
 		}
-		err := a.run(ctx, s.conn.Client, s.observed.ID)
+		err := a.run(ctx, s.api, s.observed.ID)
 		s.ranOneShot = true
 		if o.typ == iamv1alpha1.OperationResetMFA {
 			st.PendingResetMFA = ""
 		}
-		switch {
+		var refused *stalledError
+		var gone *goneError
+		var unknown *unknownOutcomeError
+		switch err := fromCall(err, a.idempotent()); {
 		case err == nil:
 			markHandled()
 			r.Recorder.Eventf(u, nil, corev1.EventTypeNormal, string(o.typ), string(o.typ), "Ran %s (token %q) on JumpCloud user %s", o.typ, token, s.observed.ID)
 			if o.typ == iamv1alpha1.OperationUnlock {
 				s.observed.AccountLocked = false
 			}
-		case !a.idempotent() && outcomeUnknown(err):
+		case errors.As(err, &unknown):
 			markHandled()
 			r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonOutcomeUnknown, string(o.typ),
 				"MFA reset %q got no answer from JumpCloud; not repeating it: %v", token, err)
-		case transient(err):
-			return err
-		default:
+		case errors.As(err, &gone):
 			markHandled()
-			var je *jumpcloud.Error
-			reason := iamv1alpha1.ReasonRejected
-			if errors.As(err, &je) && je.Kind == jumpcloud.KindNotFound {
-				reason = iamv1alpha1.ReasonUserNotFound
-			}
-			r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, reason, string(o.typ), "%s (token %q) failed: %v", o.typ, token, err)
+			r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonUserNotFound, string(o.typ), "%s (token %q) failed: %v", o.typ, token, err)
+		case errors.As(err, &refused):
+			// A refused action is reported, and its token spent: the resource itself is fine.
+			markHandled()
+			r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, refused.reason, string(o.typ), "%s (token %q) failed: %v", o.typ, token, refused.err)
+		default:
+			return err
 		}
 	}
 	return nil

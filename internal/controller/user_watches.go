@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -24,26 +26,35 @@ func (r *JumpCloudUserReconciler) enqueueByIndex(index string) handler.EventHand
 	})
 }
 
-// enqueueForConnection maps a connection to the users that may use it: those naming it and, for
-// a connection named "default", those naming none.
-func (r *JumpCloudUserReconciler) enqueueForConnection() handler.EventHandler {
+// enqueueForConnection maps a connection to the resources (of the list's kind) that may use it:
+// those naming it and, for a connection named "default", those naming none.
+func enqueueForConnection(c client.Reader, newList func() client.ObjectList,
+	refOf func(client.Object) *iamv1alpha1.ConnectionReference) handler.EventHandler {
 	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
-		var users iamv1alpha1.JumpCloudUserList
-		opts := []client.ListOption{}
+		list := newList()
+		var opts []client.ListOption
 		if o.GetNamespace() != "" {
 			opts = append(opts, client.InNamespace(o.GetNamespace()))
 		}
-		if err := r.List(ctx, &users, opts...); err != nil {
+		if err := c.List(ctx, list, opts...); err != nil {
 			return nil
 		}
-		var matching []iamv1alpha1.JumpCloudUser
-		for _, u := range users.Items {
-			ref := u.Spec.ConnectionRef
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return nil
+		}
+		var reqs []reconcile.Request
+		for _, item := range items {
+			obj, ok := item.(client.Object)
+			if !ok {
+				continue
+			}
+			ref := refOf(obj)
 			if (ref == nil && o.GetName() == iamv1alpha1.DefaultConnectionName) || (ref != nil && ref.Name == o.GetName()) {
-				matching = append(matching, u)
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
 			}
 		}
-		return requestsFor(matching)
+		return reqs
 	})
 }
 
