@@ -22,8 +22,6 @@ const (
 	ReasonReconciled = "Reconciled"
 	// ReasonProgressing means work is in progress.
 	ReasonProgressing = "Progressing"
-	// ReasonCreating means the JumpCloud user is being created.
-	ReasonCreating = "Creating"
 	// ReasonUpdating means managed fields are being written to JumpCloud.
 	ReasonUpdating = "Updating"
 	// ReasonDeleting means the deletion policy is being applied.

@@ -1,5 +1,5 @@
 // Package jcsim is an in-memory simulator of JumpCloud's REST API v1 for system users, faithful
-// to the contract in the project's jumpcloud/API.md: the same paths under /api, methods, status
+// to the contract JumpCloud publishes (docs/simulator.md): the same paths under /api, methods, status
 // codes, error bodies, state machine, uniqueness and naming rules, password policy, filters, sort,
 // field selection, search, pagination, API keys and x-org-id. It does not import the client
 // package: it is an independent implementation, so that client tests against it mean something.
