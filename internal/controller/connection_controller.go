@@ -177,7 +177,7 @@ func (r *ConnectionReconciler) verify(ctx context.Context, c connectionObject) (
 		// A 404 to this list means the organization (x-org-id) does not exist for the key.
 		r.Registry.Remove(ref)
 		msg := fmt.Sprintf("JumpCloud rejected the API key or organization: %v", listErr)
-		r.Recorder.Eventf(c.obj, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonKeyRejected, "Verify", msg)
+		r.Recorder.Eventf(c.obj, nil, corev1.EventTypeWarning, iamv1alpha1.ReasonKeyRejected, "Verify", "%s", msg)
 		return nil, &stalledError{reason: iamv1alpha1.ReasonKeyRejected, message: msg, err: listErr}
 	default:
 		// Whatever else keeps the cheap list from answering is retried: the key itself was not

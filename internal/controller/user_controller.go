@@ -174,7 +174,7 @@ func (r *JumpCloudUserReconciler) finish(ctx context.Context, s *userScope, resu
 			result.RequeueAfter = r.clock().jitter(resyncOf(s.conn))
 		}
 	case stateStalled:
-		r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, v.reason, "Reconcile", v.message)
+		r.Recorder.Eventf(u, nil, corev1.EventTypeWarning, v.reason, "Reconcile", "%s", v.message)
 		// Watches bring the resource back when what it waits for changes in Kubernetes; a slow
 		// resync notices fixes made in JumpCloud, without a hot loop. A stall is a state, not a
 		// bug: it is not returned as an error (reconcile.TerminalError would log it as one).

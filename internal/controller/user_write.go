@@ -72,8 +72,15 @@ func (r *JumpCloudUserReconciler) create(ctx context.Context, s *userScope) erro
 		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "Created", "Create", "Created JumpCloud user %s", u.ID)
 		return nil
 	case jumpcloud.IsAlreadyExists(err):
+		err := r.adopt(ctx, s, hadPending, version, err)
+		if hadPending && err != nil && verdictOf(err).state != stateStalled {
+			// An earlier create may have landed, and the look-up that would tell got no answer:
+			// the markers stay, so that the next pass looks again instead of taking the user for
+			// someone else's.
+			return err
+		}
 		st.CreatePending, st.PasswordPending = nil, ""
-		return r.adopt(ctx, s, hadPending, version, err)
+		return err
 	case transient(err):
 		// The answer may be lost after JumpCloud committed: keep the marker, look before retrying.
 		return err
