@@ -76,6 +76,37 @@ type ConnectionSettings struct {
 	// +kubebuilder:default=false
 	// +optional
 	AllowAdoption bool `json:"allowAdoption,omitempty"`
+
+	// ownerMark marks every JumpCloud user the operator creates through this connection as this
+	// installation's, in the create call itself: a custom attribute whose value is
+	// "<owner>/<namespace>/<name>". With it, a JumpCloudUser whose status was lost (the cluster
+	// rebuilt from Git, a restore from a backup without status) finds its JumpCloud user again and
+	// takes it back without adoption and without any write, while a user marked for another owner
+	// or resource, or not marked, is still refused unless adopted. Users created or adopted before
+	// the mark was set get it on their next pass. Unset: no mark is written or read.
+	// +optional
+	OwnerMark *OwnerMark `json:"ownerMark,omitempty"`
+}
+
+// OwnerMark names the installation that owns what it creates in JumpCloud.
+type OwnerMark struct {
+	// owner is a stable name of this installation, the same after the cluster is rebuilt (a
+	// cluster's UIDs are not), such as "platform-prod". Installations that share a JumpCloud
+	// organization must use different owners.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')",message="owner must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, such as platform-prod"
+	Owner string `json:"owner"`
+
+	// attributeName is the JumpCloud custom attribute that carries the mark, visible to
+	// administrators in the console. It is left out of profile.attributes management. Defaults
+	// to k8sOwner (letters and digits only, which JumpCloud's console accepts for attribute names).
+	// +kubebuilder:default=k8sOwner
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z][A-Za-z0-9]*$')",message="attributeName must be letters and digits, starting with a letter, such as k8sOwner"
+	// +optional
+	AttributeName string `json:"attributeName,omitempty"`
 }
 
 // JumpCloudConnectionSpec is how resources in one namespace reach JumpCloud.

@@ -42,6 +42,22 @@ type Settings struct {
 	Burst             int
 	ResyncInterval    time.Duration
 	AllowAdoption     bool
+	// OwnerMark is the mark written on what the operator creates; nil when the connection sets none.
+	OwnerMark *OwnerMark
+}
+
+// OwnerMark is a connection's owner mark: the custom attribute and this installation's name.
+type OwnerMark struct {
+	Attribute string
+	Owner     string
+}
+
+// DefaultOwnerAttribute is the custom attribute of the owner mark when the connection names none.
+const DefaultOwnerAttribute = "k8sOwner"
+
+// For returns the mark of the resource namespace/name: "<owner>/<namespace>/<name>".
+func (m *OwnerMark) For(namespace, name string) string {
+	return m.Owner + "/" + namespace + "/" + name
 }
 
 // SettingsFrom converts the API settings, applying the documented defaults to unset fields.
@@ -54,6 +70,12 @@ func SettingsFrom(s iamv1alpha1.ConnectionSettings) Settings {
 		Burst:             jumpcloud.DefaultBurst,
 		ResyncInterval:    10 * time.Minute,
 		AllowAdoption:     s.AllowAdoption,
+	}
+	if m := s.OwnerMark; m != nil && m.Owner != "" {
+		out.OwnerMark = &OwnerMark{Attribute: m.AttributeName, Owner: m.Owner}
+		if out.OwnerMark.Attribute == "" {
+			out.OwnerMark.Attribute = DefaultOwnerAttribute
+		}
 	}
 	if s.RateLimit != nil {
 		if s.RateLimit.RequestsPerSecond > 0 {
@@ -168,24 +190,40 @@ func (r *Registry) Install(c *Connection) {
 	}
 }
 
-// OnInstall registers fn to be called, without blocking, after each Install: resources waiting
-// for a connection learn at once that it is ready, whether or not its status changed.
+// OnInstall registers fn to be called, without blocking, after each Install and each change of
+// settings: resources waiting for a connection learn at once that it is ready, whether or not its
+// status changed, and resources using it read its new settings.
 func (r *Registry) OnInstall(fn func(Ref)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.listeners = append(r.listeners, fn)
 }
 
-// UpdateSettings changes the settings that need no new client (resync interval, adoption) of an
-// installed connection.
+// UpdateSettings changes the settings that need no new client (resync interval, adoption, owner
+// mark) of an installed connection. When they changed, the OnInstall listeners are told, as for
+// an install: the resources using the connection must read them, and the watch on the
+// connection object may have woken them before the settings were applied here.
 func (r *Registry) UpdateSettings(ref Ref, s Settings) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.conns[ref]; ok {
-		cp := *c
-		cp.Settings = s
-		r.conns[ref] = &cp
+	c, ok := r.conns[ref]
+	if !ok || sameSettings(c.Settings, s) {
+		r.mu.Unlock()
+		return
 	}
+	cp := *c
+	cp.Settings = s
+	r.conns[ref] = &cp
+	listeners := r.listeners
+	r.mu.Unlock()
+	for _, fn := range listeners {
+		fn(ref)
+	}
+}
+
+func sameSettings(a, b Settings) bool {
+	am, bm := a.OwnerMark, b.OwnerMark
+	a.OwnerMark, b.OwnerMark = nil, nil
+	return a == b && (am == nil) == (bm == nil) && (am == nil || *am == *bm)
 }
 
 // Remove forgets the connection for ref, so that resources using it wait.

@@ -305,7 +305,7 @@ func TestDecideFieldDiff(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			before := *tc.observed
-			got, names := fieldDiff(tc.spec, tc.managerID, tc.observed)
+			got, names := fieldDiff(tc.spec, tc.managerID, tc.observed, nil)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("fields:\n got  %s\n want %s", fieldsString(got), fieldsString(tc.want))
 			}
@@ -450,7 +450,7 @@ func TestDecideCreateFields(t *testing.T) {
 			t.Parallel()
 			want := base()
 			tc.want(&want)
-			got := createFields(tc.spec, tc.managerID, tc.password)
+			got := createFields(tc.spec, tc.managerID, tc.password, nil)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("\n got  %s\n want %s", fieldsString(got), fieldsString(want))
 			}
@@ -616,7 +616,7 @@ func TestDecideNeedsWrite(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := needsWrite(tc.spec, tc.managerID, tc.observed, tc.lockedBySpec, tc.password); got != tc.want {
+			if got := needsWrite(tc.spec, tc.managerID, tc.observed, nil, tc.lockedBySpec, tc.password); got != tc.want {
 				t.Errorf("needsWrite = %v, want %v", got, tc.want)
 			}
 		})
@@ -653,7 +653,7 @@ func TestDecideDriftOf(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := driftOf(tc.spec, tc.managerID, tc.observed); !reflect.DeepEqual(got, tc.want) {
+			if got := driftOf(tc.spec, tc.managerID, tc.observed, nil); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("driftOf = %q, want %q", got, tc.want)
 			}
 		})

@@ -119,6 +119,26 @@ func (s *userScope) forced() bool {
 	return token != "" && (s.handled == nil || s.handled.Reconcile != token)
 }
 
+// mark is the owner mark this resource's JumpCloud user carries (its custom attribute and value),
+// nil when the connection sets none.
+func (s *userScope) mark() *jumpcloud.Attribute {
+	if s.conn == nil || s.conn.Settings.OwnerMark == nil {
+		return nil
+	}
+	m := s.conn.Settings.OwnerMark
+	return &jumpcloud.Attribute{Name: m.Attribute, Value: m.For(s.user.Namespace, s.user.Name)}
+}
+
+// markedOurs reports whether the JumpCloud user carries this resource's owner mark.
+func (s *userScope) markedOurs(u *jumpcloud.User) bool {
+	m := s.mark()
+	if m == nil {
+		return false
+	}
+	v, ok := markOf(u, m.Name)
+	return ok && v == m.Value
+}
+
 // owned is true when the operator created or adopted the JumpCloud user.
 func (s *userScope) owned() bool {
 	return s.ownership == iamv1alpha1.OwnershipCreated || s.ownership == iamv1alpha1.OwnershipAdopted

@@ -149,10 +149,17 @@ func desiredFields(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string) jumpc
 	return f
 }
 
-// createFields is what a create sends: every managed field, the initial state, the lock and the
-// password.
-func createFields(spec *iamv1alpha1.JumpCloudUserSpec, managerID, password *string) jumpcloud.UserFields {
+// createFields is what a create sends: every managed field, the initial state, the lock, the
+// password and the owner mark (nil when none is written).
+func createFields(spec *iamv1alpha1.JumpCloudUserSpec, managerID, password *string, mark *jumpcloud.Attribute) jumpcloud.UserFields {
 	f := desiredFields(spec, managerID)
+	if mark != nil {
+		var attrs []jumpcloud.Attribute
+		if f.Attributes != nil {
+			attrs = *f.Attributes
+		}
+		f.Attributes = jumpcloud.Ptr(withMark(attrs, mark))
+	}
 	if wantActivated(spec) {
 		f.State, f.Suspended = jumpcloud.Ptr(jumpcloud.StateActivated), jumpcloud.Ptr(false)
 	} else {
@@ -174,8 +181,10 @@ func wantLocked(spec *iamv1alpha1.JumpCloudUserSpec) bool {
 }
 
 // fieldDiff returns the managed fields whose JumpCloud value differs from the spec, as the
-// UserFields an update sends, and their names.
-func fieldDiff(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, u *jumpcloud.User) (jumpcloud.UserFields, []string) {
+// UserFields an update sends, and their names. mark is the owner mark the user must carry (nil
+// for none): its attribute is left out of profile.attributes management, and a user without it
+// gets it ("ownerMark"), with the other attributes kept.
+func fieldDiff(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, u *jumpcloud.User, mark *jumpcloud.Attribute) (jumpcloud.UserFields, []string) {
 	var f jumpcloud.UserFields
 	var names []string
 	for _, sf := range stringFields {
@@ -206,11 +215,25 @@ func fieldDiff(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, u *jumpcl
 			names = append(names, "addresses")
 		}
 	}
+	observedAttrs := u.Attributes
+	if mark != nil {
+		observedAttrs = withoutAttribute(u.Attributes, mark.Name)
+	}
+	keep := observedAttrs // what an attribute write sends besides the mark
 	if p.Attributes != nil {
-		want := attributes(p.Attributes)
-		if !slices.Equal(want, u.Attributes) {
-			f.Attributes = &want
+		keep = attributes(p.Attributes)
+		if mark != nil {
+			keep = withoutAttribute(keep, mark.Name)
+		}
+		if !slices.Equal(keep, observedAttrs) {
+			f.Attributes = jumpcloud.Ptr(withMark(keep, mark))
 			names = append(names, "attributes")
+		}
+	}
+	if mark != nil {
+		if v, ok := markOf(u, mark.Name); !ok || v != mark.Value {
+			f.Attributes = jumpcloud.Ptr(withMark(keep, mark))
+			names = append(names, "ownerMark")
 		}
 	}
 	if managerID != nil && *managerID != u.Manager {
@@ -251,16 +274,18 @@ func needsUnlock(spec *iamv1alpha1.JumpCloudUserSpec, observed *jumpcloud.User, 
 }
 
 // needsWrite reports whether an update would call JumpCloud for the observed user.
-func needsWrite(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *jumpcloud.User, lockedBySpec, password bool) bool {
-	_, changed := fieldDiff(spec, managerID, observed)
+func needsWrite(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *jumpcloud.User, mark *jumpcloud.Attribute, lockedBySpec, password bool) bool {
+	_, changed := fieldDiff(spec, managerID, observed, mark)
 	var fields jumpcloud.UserFields
 	return password || len(changed) > 0 || len(stateChanges(spec, observed, &fields)) > 0 ||
 		needsActivation(spec, observed) || needsUnlock(spec, observed, lockedBySpec)
 }
 
 // driftOf lists what differs between the spec and JumpCloud (for the Synced condition).
-func driftOf(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *jumpcloud.User) []string {
-	_, names := fieldDiff(spec, managerID, observed)
+func driftOf(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *jumpcloud.User, mark *jumpcloud.Attribute) []string {
+	_, names := fieldDiff(spec, managerID, observed, mark)
+	// The owner mark is the operator's, not the spec's: a missing one is not drift.
+	names = slices.DeleteFunc(names, func(n string) bool { return n == "ownerMark" })
 	switch st := observed.State; {
 	case wantActivated(spec) && st != jumpcloud.StateActivated, !wantActivated(spec) && st == jumpcloud.StateActivated:
 		names = append(names, "state")
@@ -269,4 +294,34 @@ func driftOf(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *j
 		names = append(names, "locked")
 	}
 	return names
+}
+
+// markOf returns the owner mark a JumpCloud user carries in the attribute, if any.
+func markOf(u *jumpcloud.User, attribute string) (string, bool) {
+	for _, a := range u.Attributes {
+		if a.Name == attribute {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// withoutAttribute returns attrs without the named attribute.
+func withoutAttribute(attrs []jumpcloud.Attribute, name string) []jumpcloud.Attribute {
+	out := make([]jumpcloud.Attribute, 0, len(attrs))
+	for _, a := range attrs {
+		if a.Name != name {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// withMark returns attrs with the mark last, in place of any attribute of its name; attrs itself
+// when mark is nil.
+func withMark(attrs []jumpcloud.Attribute, mark *jumpcloud.Attribute) []jumpcloud.Attribute {
+	if mark == nil {
+		return attrs
+	}
+	return append(withoutAttribute(attrs, mark.Name), *mark)
 }

@@ -22,14 +22,25 @@ func (r *JumpCloudUserReconciler) finalize(ctx context.Context, s *userScope) er
 	if policy == "" {
 		policy = r.DefaultDeletionPolicy
 	}
-	if s.observeOnly() || policy == iamv1alpha1.DeletionPolicyOrphan || (!s.owned() && u.Status.CreatePending == nil) {
+	if s.observeOnly() || policy == iamv1alpha1.DeletionPolicyOrphan {
 		return removeFinalizer(ctx, r.Client, u)
+	}
+	id := s.id
+	if !s.owned() && u.Status.CreatePending == nil {
+		// Not known to own a user; but one restored without status may still own a marked one.
+		found, err := r.markedUser(ctx, s)
+		if err != nil {
+			return err
+		}
+		if found == nil {
+			return removeFinalizer(ctx, r.Client, u)
+		}
+		id = found.ID
 	}
 	s.deleting = policy
 	if err := r.resolveConnection(ctx, s); err != nil {
 		return err
 	}
-	id := s.id
 	if id == "" { // a create may have committed without an answer
 		found, err := s.api.FindUserByUsername(ctx, u.Spec.Username)
 		if jumpcloud.IsNotFound(err) {
@@ -64,4 +75,27 @@ func (r *JumpCloudUserReconciler) finalize(ctx context.Context, s *userScope) er
 		s.snap.Forget(id)
 	}
 	return removeFinalizer(ctx, r.Client, u)
+}
+
+// markedUser finds, for a resource that knows of no JumpCloud user (its status was lost), the
+// user holding its username when that user carries the resource's owner mark. It returns nil
+// when the resource's connection cannot be had at once, sets no owner mark, or the user is not
+// marked as the resource's: then nothing is applied, as before the mark existed.
+func (r *JumpCloudUserReconciler) markedUser(ctx context.Context, s *userScope) (*jumpcloud.User, error) {
+	if s.ownership != "" || s.id != "" {
+		return nil, nil
+	}
+	if err := r.resolveConnection(ctx, s); err != nil || s.mark() == nil {
+		return nil, nil
+	}
+	found, err := s.api.FindUserByUsername(ctx, s.user.Spec.Username)
+	switch {
+	case jumpcloud.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fromJumpCloud(err)
+	case !s.markedOurs(found):
+		return nil, nil
+	}
+	return found, nil
 }

@@ -42,15 +42,7 @@ func (r *JumpCloudUserReconciler) observe(ctx context.Context, s *userScope) err
 				return nil
 			}
 		} else {
-			// The happy path creates without a lookup. A snapshot that is fresh anyway may know
-			// the username, which saves a create that JumpCloud would refuse.
-			if s.snap != nil && !s.forced() && s.snap.Peek(string(s.user.UID), resyncOf(s.conn)) {
-				if u, ok := s.snap.UserByUsername(s.user.Spec.Username); ok {
-					s.fromSnapshot = true
-					return r.takeOver(s, &u, false, "")
-				}
-			}
-			return nil
+			return r.findBeforeCreate(ctx, s)
 		}
 	}
 	u, err := s.api.FindUserByUsername(ctx, s.user.Spec.Username)
@@ -65,6 +57,47 @@ func (r *JumpCloudUserReconciler) observe(ctx context.Context, s *userScope) err
 	}
 	r.observedByUsername(s, u)
 	return nil
+}
+
+// findBeforeCreate looks for the user a resource without status is about to create. The happy
+// path creates without a lookup; a snapshot that is fresh anyway may know the username, which
+// saves a create that JumpCloud would refuse. With an owner mark, a resource without status may be
+// one whose status was lost (a rebuilt cluster, a restore): the snapshot is listed if need be (one
+// list serves them all), so that such resources take their users back instead of sending creates.
+func (r *JumpCloudUserReconciler) findBeforeCreate(ctx context.Context, s *userScope) error {
+	var u *jumpcloud.User
+	switch {
+	case s.forced() && s.mark() != nil:
+		// A forced pass reads JumpCloud itself: one look-up rather than a create that
+		// JumpCloud would refuse if the user is there.
+		found, err := s.api.FindUserByUsername(ctx, s.user.Spec.Username)
+		if err != nil && !jumpcloud.IsNotFound(err) {
+			return fromJumpCloud(err)
+		}
+		if found == nil {
+			return nil
+		}
+		return r.takeOver(s, found, false, "")
+	case s.snap == nil || s.forced():
+		return nil
+	case s.mark() != nil:
+		found, err := r.lookup(ctx, s, func(snap *connection.Snapshot) (jumpcloud.User, bool) {
+			return snap.UserByUsername(s.user.Spec.Username)
+		})
+		if err != nil {
+			return err
+		}
+		u = found
+	case s.snap.Peek(string(s.user.UID), resyncOf(s.conn)):
+		if found, ok := s.snap.UserByUsername(s.user.Spec.Username); ok {
+			u = &found
+		}
+	}
+	if u == nil {
+		return nil
+	}
+	s.fromSnapshot = true
+	return r.takeOver(s, u, false, "")
 }
 
 // observedByUsername records the user a lookup by username found.

@@ -49,7 +49,7 @@ func userStatus(s *userScope, v verdict, now time.Time) {
 	mirrorUser(st, o)
 	t := metav1.NewTime(now)
 	st.LastSyncTime = &t
-	synced, reason, message := syncedOf(driftOf(&u.Spec, s.managerID, o))
+	synced, reason, message := syncedOf(driftOf(&u.Spec, s.managerID, o, s.mark()))
 	setCondition(&st.Conditions, gen, iamv1alpha1.ConditionSynced, synced, reason, message)
 	reason, message = readyOf(s)
 	markReady(&st.Conditions, gen, reason, message)

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func (r *JumpCloudUserReconciler) create(ctx context.Context, s *userScope) erro
 		return err
 	}
 
-	u, err := s.api.CreateUser(ctx, createFields(&s.user.Spec, s.managerID, password),
+	u, err := s.api.CreateUser(ctx, createFields(&s.user.Spec, s.managerID, password, s.mark()),
 		jumpcloud.CreateOptions{FullValidationDetails: password != nil})
 	switch {
 	case err == nil:
@@ -138,19 +139,26 @@ func (r *JumpCloudUserReconciler) findExisting(ctx context.Context, s *userScope
 	return s.api.FindUserByUsername(ctx, s.user.Spec.Username)
 }
 
-// takeOver applies the adoption rules to an existing user holding the spec's username.
+// takeOver applies the adoption rules to an existing user holding the spec's username. A user
+// carrying this resource's owner mark is its own (the cluster was rebuilt, or the resource
+// restored without status): it is taken back, without adoption and without a write.
 func (r *JumpCloudUserReconciler) takeOver(s *userScope, u *jumpcloud.User, hadPending bool, version string) error {
 	switch {
 	case hadPending:
 		s.ownership, s.passwordVersion = iamv1alpha1.OwnershipCreated, version
+	case s.markedOurs(u):
+		s.ownership = iamv1alpha1.OwnershipCreated
+		s.spendTokens()
+		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "Recovered", "Create",
+			"Found JumpCloud user %s marked as this resource's (%s=%s); taking it back", u.ID, s.mark().Name, s.mark().Value)
 	case s.user.Spec.AdoptionPolicy != iamv1alpha1.AdoptionPolicyIfExists:
 		return stalled(iamv1alpha1.ReasonAlreadyExists,
-			"JumpCloud user %q already exists (%s) and adoptionPolicy is Never; set adoptionPolicy: IfExists on a connection with allowAdoption to take it over",
-			s.user.Spec.Username, u.ID)
+			"JumpCloud user %q already exists (%s) and adoptionPolicy is Never; set adoptionPolicy: IfExists on a connection with allowAdoption to take it over%s",
+			s.user.Spec.Username, u.ID, s.markNote(u))
 	case !s.conn.Settings.AllowAdoption:
 		return stalled(iamv1alpha1.ReasonAlreadyExists,
-			"JumpCloud user %q already exists (%s); adoptionPolicy is IfExists but %s does not set allowAdoption",
-			s.user.Spec.Username, u.ID, s.conn.Ref)
+			"JumpCloud user %q already exists (%s); adoptionPolicy is IfExists but %s does not set allowAdoption%s",
+			s.user.Spec.Username, u.ID, s.conn.Ref, s.markNote(u))
 	default:
 		s.ownership = iamv1alpha1.OwnershipAdopted
 		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "Adopted", "Adopt", "Adopted existing JumpCloud user %s", u.ID)
@@ -191,7 +199,7 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 	if err != nil {
 		return err
 	}
-	if s.fromSnapshot && needsWrite(spec, s.managerID, s.observed, s.lockedBySpec, password != nil) {
+	if s.fromSnapshot && needsWrite(spec, s.managerID, s.observed, s.mark(), s.lockedBySpec, password != nil) {
 		// The snapshot may be a resync interval old: read the user itself before writing to it.
 		if err := r.observeByID(ctx, s); err != nil {
 			return err
@@ -202,7 +210,7 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 	}
 	id := s.observed.ID
 
-	fields, changed := fieldDiff(spec, s.managerID, s.observed)
+	fields, changed := fieldDiff(spec, s.managerID, s.observed, s.mark())
 	if password != nil {
 		fields.Password = password
 		changed = append(changed, "password")
@@ -292,4 +300,31 @@ func (r *JumpCloudUserReconciler) writeFailed(s *userScope, err error) error {
 	s.observed = nil
 	s.id, s.ownership = "", ""
 	return &waitingError{reason: iamv1alpha1.ReasonUserNotFound, message: "the JumpCloud user disappeared; creating it again", after: time.Second, err: err}
+}
+
+// markNote says, for a refusal, what owner mark the existing user carries.
+func (s *userScope) markNote(u *jumpcloud.User) string {
+	m := s.mark()
+	if m == nil {
+		return ""
+	}
+	if v, ok := markOf(u, m.Name); ok {
+		return fmt.Sprintf(" (it is marked %s=%s, not this resource's %s)", m.Name, v, m.Value)
+	}
+	return fmt.Sprintf(" (it carries no %s mark)", m.Name)
+}
+
+// spendTokens takes the one-shot tokens the resource carries as handled. A resource taken back
+// after its status was lost carries the tokens it had before, whose actions already ran; running
+// them again would, for example, email the user a second MFA reset. A token added while the
+// status was lost is skipped too: at most once, never twice.
+func (s *userScope) spendTokens() {
+	if s.handled == nil {
+		s.handled = &iamv1alpha1.LastHandledTokens{}
+	}
+	for _, o := range oneShots {
+		if token := s.user.Annotations[o.annotation]; token != "" {
+			*o.handled(s.handled) = token
+		}
+	}
 }

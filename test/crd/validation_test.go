@@ -175,6 +175,12 @@ var _ = Describe("Invalid manifests", func() {
 			"spec.rateLimit.requestsPerSecond: Invalid value: 0: spec.rateLimit.requestsPerSecond in body should be greater than or equal to 1"),
 		Entry("orgID that is not an organization id", conn("c9", validSecretRef+"\norgID: acme"),
 			"orgID must be a JumpCloud organization id: 24 lowercase hexadecimal characters"),
+		Entry("owner mark without an owner", conn("c10", validSecretRef+"\nownerMark: {attributeName: k8sOwner}"),
+			"spec.ownerMark.owner: Required value"),
+		Entry("owner mark whose owner has capitals and a slash", conn("c11", validSecretRef+"\nownerMark: {owner: Platform/Prod}"),
+			"owner must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, such as platform-prod"),
+		Entry("owner mark attribute with a space", conn("c12", validSecretRef+"\nownerMark: {owner: prod, attributeName: \"k8s owner\"}"),
+			"attributeName must be letters and digits, starting with a letter, such as k8sOwner"),
 
 		// ClusterJumpCloudConnection
 		Entry("cluster connection without a Secret namespace", cconn("cc1", validSecretRef),
