@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/connection"
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
 )
 
@@ -842,5 +844,412 @@ func TestDecideResetMFAParams(t *testing.T) {
 				t.Errorf("until = %v, want %v", u, tc.wantUntil)
 			}
 		})
+	}
+}
+
+// decideMark is the owner mark of the tests: the default attribute, this resource's value.
+func decideMark() *jumpcloud.Attribute {
+	return &jumpcloud.Attribute{Name: connection.DefaultOwnerAttribute, Value: "platform-prod/team-a/ann"}
+}
+
+func withAttributes(attrs ...jumpcloud.Attribute) func(*jumpcloud.User) {
+	return func(u *jumpcloud.User) { u.Attributes = attrs }
+}
+
+func specAttributes(attrs ...iamv1alpha1.Attribute) func(*iamv1alpha1.JumpCloudUserSpec) {
+	return withProfile(func(p *iamv1alpha1.UserProfile) {
+		p.Attributes = append([]iamv1alpha1.Attribute{}, attrs...)
+	})
+}
+
+func TestDecideCreateFieldsOwnerMark(t *testing.T) {
+	t.Parallel()
+	mark := decideMark()
+	cases := []struct {
+		name string
+		spec *iamv1alpha1.JumpCloudUserSpec
+		mark *jumpcloud.Attribute
+		want *[]jumpcloud.Attribute
+	}{
+		{
+			name: "spec attributes unset: the mark is the only attribute",
+			spec: decideSpec(), mark: mark,
+			want: &[]jumpcloud.Attribute{*mark},
+		},
+		{
+			name: "empty spec attributes: the mark is the only attribute",
+			spec: decideSpec(specAttributes()), mark: mark,
+			want: &[]jumpcloud.Attribute{*mark},
+		},
+		{
+			name: "the mark is added last to the spec's attributes",
+			spec: decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "blue"}, iamv1alpha1.Attribute{Name: "cost", Value: "42"})),
+			mark: mark,
+			want: &[]jumpcloud.Attribute{{Name: "team", Value: "blue"}, {Name: "cost", Value: "42"}, *mark},
+		},
+		{
+			name: "the mark replaces a spec attribute of its name",
+			spec: decideSpec(specAttributes(
+				iamv1alpha1.Attribute{Name: connection.DefaultOwnerAttribute, Value: "forged"},
+				iamv1alpha1.Attribute{Name: "team", Value: "blue"})),
+			mark: mark,
+			want: &[]jumpcloud.Attribute{{Name: "team", Value: "blue"}, *mark},
+		},
+		{
+			name: "nil mark, spec attributes unset: none sent",
+			spec: decideSpec(),
+		},
+		{
+			name: "nil mark: the spec's attributes as they are, one of the mark's name included",
+			spec: decideSpec(specAttributes(iamv1alpha1.Attribute{Name: connection.DefaultOwnerAttribute, Value: "x"})),
+			want: &[]jumpcloud.Attribute{{Name: connection.DefaultOwnerAttribute, Value: "x"}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			before := tc.spec.DeepCopy()
+			got := createFields(tc.spec, nil, nil, tc.mark)
+			if !reflect.DeepEqual(got.Attributes, tc.want) {
+				t.Errorf("attributes:\n got  %s\n want %s", fieldsString(jumpcloud.UserFields{Attributes: got.Attributes}),
+					fieldsString(jumpcloud.UserFields{Attributes: tc.want}))
+			}
+			// The rest is what createFields sends without a mark.
+			rest, wantRest := got, createFields(tc.spec, nil, nil, nil)
+			rest.Attributes, wantRest.Attributes = nil, nil
+			if !reflect.DeepEqual(rest, wantRest) {
+				t.Errorf("other fields:\n got  %s\n want %s", fieldsString(rest), fieldsString(wantRest))
+			}
+			if !reflect.DeepEqual(before, tc.spec) {
+				t.Errorf("createFields changed the spec")
+			}
+		})
+	}
+}
+
+func TestDecideFieldDiffOwnerMark(t *testing.T) {
+	t.Parallel()
+	mark := decideMark()
+	team := jumpcloud.Attribute{Name: "team", Value: "blue"}
+	otherMark := jumpcloud.Attribute{Name: mark.Name, Value: "platform-staging/team-a/ann"}
+	cases := []struct {
+		name      string
+		spec      *iamv1alpha1.JumpCloudUserSpec
+		observed  *jumpcloud.User
+		want      *[]jumpcloud.Attribute
+		wantNames []string
+	}{
+		{
+			name: "marked with our value, attributes unmanaged: no change",
+			spec: decideSpec(), observed: decideUser(withAttributes(team, *mark)),
+		},
+		{
+			name: "marked with our value, not last: no change",
+			spec: decideSpec(), observed: decideUser(withAttributes(*mark, team)),
+		},
+		{
+			name:     "marked with our value, spec attributes in sync: no change",
+			spec:     decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "blue"})),
+			observed: decideUser(withAttributes(team, *mark)),
+		},
+		{
+			name: "not marked: the mark is added, console attributes kept",
+			spec: decideSpec(), observed: decideUser(),
+			want: &[]jumpcloud.Attribute{team, *mark}, wantNames: []string{"ownerMark"},
+		},
+		{
+			name: "no attributes at all: the mark alone",
+			spec: decideSpec(), observed: decideUser(withAttributes()),
+			want: &[]jumpcloud.Attribute{*mark}, wantNames: []string{"ownerMark"},
+		},
+		{
+			name: "marked for another value: our mark replaces it, console attributes kept",
+			spec: decideSpec(), observed: decideUser(withAttributes(otherMark, team)),
+			want: &[]jumpcloud.Attribute{team, *mark}, wantNames: []string{"ownerMark"},
+		},
+		{
+			name:     "marked with an empty value: ownerMark",
+			spec:     decideSpec(),
+			observed: decideUser(withAttributes(team, jumpcloud.Attribute{Name: mark.Name})),
+			want:     &[]jumpcloud.Attribute{team, *mark}, wantNames: []string{"ownerMark"},
+		},
+		{
+			name:     "spec attributes differ on a marked user: the spec's plus the mark",
+			spec:     decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "red"})),
+			observed: decideUser(withAttributes(team, *mark)),
+			want:     &[]jumpcloud.Attribute{{Name: "team", Value: "red"}, *mark}, wantNames: []string{"attributes"},
+		},
+		{
+			name:     "spec attributes differ on an unmarked user: the mark is sent once",
+			spec:     decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "red"})),
+			observed: decideUser(),
+			want:     &[]jumpcloud.Attribute{{Name: "team", Value: "red"}, *mark}, wantNames: []string{"attributes", "ownerMark"},
+		},
+		{
+			name: "a spec attribute of the mark's name is ignored when comparing",
+			spec: decideSpec(specAttributes(
+				iamv1alpha1.Attribute{Name: "team", Value: "blue"},
+				iamv1alpha1.Attribute{Name: mark.Name, Value: "forged"})),
+			observed: decideUser(withAttributes(team, *mark)),
+		},
+		{
+			name: "a spec attribute of the mark's name is not sent",
+			spec: decideSpec(specAttributes(
+				iamv1alpha1.Attribute{Name: mark.Name, Value: "forged"},
+				iamv1alpha1.Attribute{Name: "team", Value: "red"})),
+			observed: decideUser(withAttributes(team, *mark)),
+			want:     &[]jumpcloud.Attribute{{Name: "team", Value: "red"}, *mark}, wantNames: []string{"attributes"},
+		},
+		{
+			name:     "a spec attribute of the mark's name on a user marked for another value",
+			spec:     decideSpec(specAttributes(iamv1alpha1.Attribute{Name: mark.Name, Value: otherMark.Value})),
+			observed: decideUser(withAttributes(otherMark)),
+			want:     &[]jumpcloud.Attribute{*mark}, wantNames: []string{"ownerMark"},
+		},
+		{
+			name:     "empty spec attributes on a user with only the mark: no change",
+			spec:     decideSpec(specAttributes()),
+			observed: decideUser(withAttributes(*mark)),
+		},
+		{
+			name:     "empty spec attributes, console attributes on a marked user: just the mark",
+			spec:     decideSpec(specAttributes()),
+			observed: decideUser(withAttributes(team, *mark)),
+			want:     &[]jumpcloud.Attribute{*mark}, wantNames: []string{"attributes"},
+		},
+		{
+			name:     "empty spec attributes, console attributes, no mark: just the mark",
+			spec:     decideSpec(specAttributes()),
+			observed: decideUser(),
+			want:     &[]jumpcloud.Attribute{*mark}, wantNames: []string{"attributes", "ownerMark"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			before := *tc.observed
+			before.Attributes = append([]jumpcloud.Attribute(nil), tc.observed.Attributes...)
+			got, names := fieldDiff(tc.spec, nil, tc.observed, mark)
+			want := jumpcloud.UserFields{Attributes: tc.want}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("fields:\n got  %s\n want %s", fieldsString(got), fieldsString(want))
+			}
+			if !reflect.DeepEqual(names, tc.wantNames) {
+				t.Errorf("names: got %q, want %q", names, tc.wantNames)
+			}
+			if got.Attributes != nil {
+				n := 0
+				for _, a := range *got.Attributes {
+					if a.Name == mark.Name {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("the sent attributes hold %d attributes named %q, want 1", n, mark.Name)
+				}
+			}
+			if !reflect.DeepEqual(before.Attributes, tc.observed.Attributes) || !reflect.DeepEqual(before, *tc.observed) {
+				t.Errorf("fieldDiff changed the observed user")
+			}
+		})
+	}
+}
+
+func TestDecideNeedsWriteOwnerMark(t *testing.T) {
+	t.Parallel()
+	mark := decideMark()
+	team := jumpcloud.Attribute{Name: "team", Value: "blue"}
+	cases := []struct {
+		name     string
+		observed *jumpcloud.User
+		mark     *jumpcloud.Attribute
+		want     bool
+	}{
+		{name: "only the mark is missing", observed: decideUser(), mark: mark, want: true},
+		{name: "only the mark's value differs", observed: decideUser(withAttributes(team, jumpcloud.Attribute{Name: mark.Name, Value: "x"})),
+			mark: mark, want: true},
+		{name: "marked and in sync", observed: decideUser(withAttributes(team, *mark)), mark: mark},
+		{name: "no mark wanted", observed: decideUser(), mark: nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := needsWrite(decideSpec(), nil, tc.observed, tc.mark, false, false); got != tc.want {
+				t.Errorf("needsWrite = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDecideDriftOfOwnerMark(t *testing.T) {
+	t.Parallel()
+	mark := decideMark()
+	team := jumpcloud.Attribute{Name: "team", Value: "blue"}
+	cases := []struct {
+		name     string
+		spec     *iamv1alpha1.JumpCloudUserSpec
+		observed *jumpcloud.User
+		want     []string
+	}{
+		{name: "a missing mark is not drift", spec: decideSpec(), observed: decideUser()},
+		{name: "a mark for another value is not drift", spec: decideSpec(),
+			observed: decideUser(withAttributes(team, jumpcloud.Attribute{Name: mark.Name, Value: "x"}))},
+		{name: "marked and in sync", spec: decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "blue"})),
+			observed: decideUser(withAttributes(team, *mark))},
+		{name: "spec attributes in sync but for the mark", spec: decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "blue"})),
+			observed: decideUser()},
+		{name: "a spec attribute of the mark's name is ignored",
+			spec: decideSpec(specAttributes(
+				iamv1alpha1.Attribute{Name: "team", Value: "blue"},
+				iamv1alpha1.Attribute{Name: mark.Name, Value: "forged"})),
+			observed: decideUser(withAttributes(team, *mark))},
+		{name: "spec attributes differ on a marked user", spec: decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "red"})),
+			observed: decideUser(withAttributes(team, *mark)), want: []string{"attributes"}},
+		{name: "spec attributes differ on an unmarked user: attributes only",
+			spec: decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "red"})), observed: decideUser(),
+			want: []string{"attributes"}},
+		{name: "empty spec attributes, console attributes on a marked user", spec: decideSpec(specAttributes()),
+			observed: decideUser(withAttributes(team, *mark)), want: []string{"attributes"}},
+		{name: "a missing mark and other drift, in order",
+			spec:     decideSpec(specAttributes(iamv1alpha1.Attribute{Name: "team", Value: "red"}), activated(false)),
+			observed: decideUser(), want: []string{"attributes", "state"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// Compared by content: dropping "ownerMark" may leave an empty, non-nil list.
+			if got := driftOf(tc.spec, nil, tc.observed, mark); !slices.Equal(got, tc.want) {
+				t.Errorf("driftOf = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDecideMarkOf(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		attrs     []jumpcloud.Attribute
+		wantValue string
+		wantOK    bool
+	}{
+		{name: "no attributes"},
+		{name: "other attributes only", attrs: []jumpcloud.Attribute{{Name: "team", Value: "blue"}}},
+		{name: "a name differing in case is another attribute", attrs: []jumpcloud.Attribute{{Name: "K8sOwner", Value: "p/ns/n"}}},
+		{name: "marked", attrs: []jumpcloud.Attribute{{Name: "team", Value: "blue"}, {Name: "k8sOwner", Value: "p/ns/n"}},
+			wantValue: "p/ns/n", wantOK: true},
+		{name: "marked with an empty value", attrs: []jumpcloud.Attribute{{Name: "k8sOwner"}}, wantOK: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, ok := markOf(&jumpcloud.User{Attributes: tc.attrs}, "k8sOwner")
+			if v != tc.wantValue || ok != tc.wantOK {
+				t.Errorf("markOf = %q, %v; want %q, %v", v, ok, tc.wantValue, tc.wantOK)
+			}
+		})
+	}
+}
+
+func TestDecideWithoutAttribute(t *testing.T) {
+	t.Parallel()
+	a, b := jumpcloud.Attribute{Name: "a", Value: "1"}, jumpcloud.Attribute{Name: "b", Value: "2"}
+	cases := []struct {
+		name  string
+		attrs []jumpcloud.Attribute
+		drop  string
+		want  []jumpcloud.Attribute
+	}{
+		{name: "nil", attrs: nil, drop: "a", want: []jumpcloud.Attribute{}},
+		{name: "absent", attrs: []jumpcloud.Attribute{a, b}, drop: "c", want: []jumpcloud.Attribute{a, b}},
+		{name: "present", attrs: []jumpcloud.Attribute{a, b}, drop: "a", want: []jumpcloud.Attribute{b}},
+		{name: "every occurrence", attrs: []jumpcloud.Attribute{a, b, a}, drop: "a", want: []jumpcloud.Attribute{b}},
+		{name: "the only one", attrs: []jumpcloud.Attribute{b}, drop: "b", want: []jumpcloud.Attribute{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			before := append([]jumpcloud.Attribute(nil), tc.attrs...)
+			if got := withoutAttribute(tc.attrs, tc.drop); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("withoutAttribute = %v, want %v", got, tc.want)
+			}
+			if !reflect.DeepEqual(before, tc.attrs) && len(tc.attrs) > 0 {
+				t.Errorf("withoutAttribute changed its input: %v, was %v", tc.attrs, before)
+			}
+		})
+	}
+}
+
+func TestDecideWithMark(t *testing.T) {
+	t.Parallel()
+	mark := decideMark()
+	a := jumpcloud.Attribute{Name: "a", Value: "1"}
+	cases := []struct {
+		name  string
+		attrs []jumpcloud.Attribute
+		mark  *jumpcloud.Attribute
+		want  []jumpcloud.Attribute
+	}{
+		{name: "nil mark: nil stays nil", attrs: nil},
+		{name: "nil mark: the list as it is", attrs: []jumpcloud.Attribute{a, {Name: mark.Name, Value: "x"}},
+			want: []jumpcloud.Attribute{a, {Name: mark.Name, Value: "x"}}},
+		{name: "nil list", mark: mark, want: []jumpcloud.Attribute{*mark}},
+		{name: "added last", attrs: []jumpcloud.Attribute{a}, mark: mark, want: []jumpcloud.Attribute{a, *mark}},
+		{name: "replaces one of its name", attrs: []jumpcloud.Attribute{{Name: mark.Name, Value: "x"}, a}, mark: mark,
+			want: []jumpcloud.Attribute{a, *mark}},
+		{name: "already marked: unchanged", attrs: []jumpcloud.Attribute{a, *mark}, mark: mark, want: []jumpcloud.Attribute{a, *mark}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			before := append([]jumpcloud.Attribute(nil), tc.attrs...)
+			got := withMark(tc.attrs, tc.mark)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("withMark = %v, want %v", got, tc.want)
+			}
+			if tc.mark == nil && len(tc.attrs) > 0 && &got[0] != &tc.attrs[0] {
+				t.Errorf("withMark with a nil mark copied the list")
+			}
+			if tc.mark != nil && len(tc.attrs) > 0 && !reflect.DeepEqual(before, tc.attrs) {
+				t.Errorf("withMark changed its input: %v, was %v", tc.attrs, before)
+			}
+		})
+	}
+}
+
+func TestDecideSettingsFromOwnerMark(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		mark *iamv1alpha1.OwnerMark
+		want *connection.OwnerMark
+	}{
+		{name: "no owner mark"},
+		{name: "an empty owner", mark: &iamv1alpha1.OwnerMark{}},
+		{name: "an empty owner with an attribute name", mark: &iamv1alpha1.OwnerMark{AttributeName: "owner"}},
+		{name: "the default attribute", mark: &iamv1alpha1.OwnerMark{Owner: "p"},
+			want: &connection.OwnerMark{Attribute: "k8sOwner", Owner: "p"}},
+		{name: "an attribute name is kept", mark: &iamv1alpha1.OwnerMark{Owner: "p", AttributeName: "managedBy"},
+			want: &connection.OwnerMark{Attribute: "managedBy", Owner: "p"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := connection.SettingsFrom(iamv1alpha1.ConnectionSettings{OwnerMark: tc.mark}).OwnerMark
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("OwnerMark = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	if connection.DefaultOwnerAttribute != "k8sOwner" {
+		t.Errorf("DefaultOwnerAttribute = %q, want k8sOwner", connection.DefaultOwnerAttribute)
+	}
+}
+
+func TestDecideOwnerMarkFor(t *testing.T) {
+	t.Parallel()
+	m := &connection.OwnerMark{Attribute: "k8sOwner", Owner: "p"}
+	if got := m.For("ns", "n"); got != "p/ns/n" {
+		t.Errorf("For = %q, want p/ns/n", got)
 	}
 }
