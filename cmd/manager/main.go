@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	// Import all Kubernetes client auth plugins (e.g. Azure, GCP, OIDC, etc.)
 	// so that the manager can run against any cluster the kubeconfig can reach.
@@ -74,6 +75,9 @@ func main() {
 		probeAddr             string
 		enableLeaderElection  bool
 		leaderElectionNS      string
+		leaseDuration         = 15 * time.Second
+		renewDeadline         = 10 * time.Second
+		retryPeriod           = 2 * time.Second
 		defaultDeletionPolicy = iamv1alpha1.DeletionPolicySuspend
 	)
 	// --kubeconfig is registered by controller-runtime on flag.CommandLine and read by GetConfigOrDie.
@@ -94,6 +98,14 @@ func main() {
 	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "",
 		"Namespace of the leader election Lease. Empty means the manager's own namespace; "+
 			"set it when running outside the cluster with --leader-elect.")
+	flag.DurationVar(&leaseDuration, "leader-election-lease-duration", leaseDuration,
+		"How long a standby waits, after the leader last renewed the Lease, before it takes over (a leader that "+
+			"was killed releases nothing).")
+	flag.DurationVar(&renewDeadline, "leader-election-renew-deadline", renewDeadline,
+		"How long the leader keeps trying to renew the Lease (for example while the API server is unreachable) "+
+			"before it gives up and the process exits, as kube-controller-manager does; its replacement then takes over.")
+	flag.DurationVar(&retryPeriod, "leader-election-retry-period", retryPeriod,
+		"How often replicas try to acquire or renew the Lease.")
 	flag.Var(deletionPolicyFlag{&defaultDeletionPolicy}, "default-deletion-policy",
 		"The `policy` applied in JumpCloud when a JumpCloudUser without spec.deletionPolicy is deleted: "+
 			"Suspend, Delete or Orphan.")
@@ -139,6 +151,9 @@ func main() {
 		LeaderElection:          enableLeaderElection,
 		LeaderElectionID:        leaderElectionID,
 		LeaderElectionNamespace: leaderElectionNS,
+		LeaseDuration:           &leaseDuration,
+		RenewDeadline:           &renewDeadline,
+		RetryPeriod:             &retryPeriod,
 		// The process exits as soon as the manager stops, so stepping down at once is safe, and
 		// it lets the next leader start without waiting for the lease to expire.
 		LeaderElectionReleaseOnCancel: true,

@@ -36,6 +36,10 @@ type Options struct {
 	SimKnobs jcsim.Knobs
 	// NoSimulator skips the simulator (the demo against a real JumpCloud).
 	NoSimulator bool
+	// RestartableAPIServer keeps kube-apiserver's certificates in the environment's directory,
+	// so that StopAPIServer and StartAPIServer can take it down and bring it back at the same
+	// address, with the same certificates, over the same etcd: an API server outage.
+	RestartableAPIServer bool
 }
 
 // Env is a running environment.
@@ -49,10 +53,21 @@ type Env struct {
 	SimURL string
 	APIKey string
 
-	env     *envtest.Environment
-	ownDir  bool
-	manager *exec.Cmd
-	// exited is closed when the running manager's process has ended; exitErr is then its status.
+	env    *envtest.Environment
+	ownDir bool
+	// manager is the process the single-manager methods (StartManager, KillManager, ...) act on.
+	manager *Manager
+	// managers are all the manager processes started, by name.
+	managers map[string]*Manager
+}
+
+// Manager is one manager process.
+type Manager struct {
+	Name string
+	// Log is the path of its log file.
+	Log string
+	cmd *exec.Cmd
+	// exited is closed when the process has ended; exitErr is then its status.
 	exited  chan struct{}
 	exitErr error
 }
@@ -70,6 +85,13 @@ func Start(opts Options) (*Env, error) {
 	env, err := testenv.New()
 	if err != nil {
 		return nil, err
+	}
+	if opts.RestartableAPIServer {
+		certs := filepath.Join(e.Dir, "apiserver")
+		if err := os.MkdirAll(certs, 0o700); err != nil {
+			return nil, err
+		}
+		env.ControlPlane.APIServer = &envtest.APIServer{CertDir: certs}
 	}
 	e.env = env
 	if e.Config, err = env.Start(); err != nil {
@@ -125,10 +147,25 @@ func (e *Env) StartManager(bin string, w io.Writer, args ...string) error {
 	if e.manager != nil {
 		return errors.New("the manager is already running")
 	}
+	m, err := e.StartManagerNamed("manager", bin, w, args...)
+	if err != nil {
+		return err
+	}
+	e.manager = m
+	return nil
+}
+
+// StartManagerNamed runs one more manager process, named for its log file (name.log in the
+// environment's directory, or w when not nil): replicas of the operator, for leader election.
+func (e *Env) StartManagerNamed(name, bin string, w io.Writer, args ...string) (*Manager, error) {
+	if m := e.managers[name]; m != nil && !m.Exited() {
+		return nil, fmt.Errorf("manager %s is already running", name)
+	}
+	log := filepath.Join(e.Dir, name+".log")
 	if w == nil {
-		f, err := os.OpenFile(e.ManagerLog(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		f, err := os.OpenFile(log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		w = f
 	}
@@ -137,14 +174,61 @@ func (e *Env) StartManager(bin string, w io.Writer, args ...string) error {
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
-	exited := make(chan struct{})
-	e.manager, e.exited = cmd, exited
+	m := &Manager{Name: name, Log: log, cmd: cmd, exited: make(chan struct{})}
 	go func() {
-		e.exitErr = cmd.Wait()
-		close(exited)
+		m.exitErr = cmd.Wait()
+		close(m.exited)
 	}()
+	if e.managers == nil {
+		e.managers = map[string]*Manager{}
+	}
+	e.managers[name] = m
+	return m, nil
+}
+
+// PID is the process id.
+func (m *Manager) PID() int { return m.cmd.Process.Pid }
+
+// Exited reports whether the process has ended.
+func (m *Manager) Exited() bool {
+	select {
+	case <-m.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// Done is closed when the process has ended; ExitErr then says how.
+func (m *Manager) Done() <-chan struct{} { return m.exited }
+
+// ExitErr is how the ended process exited (nil for status 0).
+func (m *Manager) ExitErr() error { return m.exitErr }
+
+// Kill ends the process with SIGKILL, as a crash would, and waits for it to be gone.
+func (m *Manager) Kill() error { return m.signal(syscall.SIGKILL) }
+
+// Stop ends the process with SIGTERM (a graceful shutdown) and waits for it.
+func (m *Manager) Stop() error { return m.signal(syscall.SIGTERM) }
+
+func (m *Manager) signal(sig syscall.Signal) error {
+	if m == nil {
+		return nil
+	}
+	_ = m.cmd.Process.Signal(sig)
+	select {
+	case <-m.exited:
+	case <-time.After(30 * time.Second):
+		_ = m.cmd.Process.Kill()
+		<-m.exited
+	}
+	// A manager ended by a signal exits non-zero: that is what was asked for, not a failure.
+	var exitErr *exec.ExitError
+	if m.exitErr != nil && !errors.As(m.exitErr, &exitErr) {
+		return m.exitErr
+	}
 	return nil
 }
 
@@ -156,21 +240,16 @@ func (e *Env) ManagerPID() int {
 	if e.manager == nil {
 		return 0
 	}
-	return e.manager.Process.Pid
+	return e.manager.PID()
 }
 
 // ManagerExited reports whether the manager started last has ended without being asked to (a
 // crash, or a fatal error), and how.
 func (e *Env) ManagerExited() (bool, error) {
-	if e.manager == nil {
+	if e.manager == nil || !e.manager.Exited() {
 		return false, nil
 	}
-	select {
-	case <-e.exited:
-		return true, e.exitErr
-	default:
-		return false, nil
-	}
+	return true, e.manager.exitErr
 }
 
 // KillManager ends the manager with SIGKILL, as a crash would, and waits for it to be gone.
@@ -184,30 +263,29 @@ func (e *Env) StopManager() error { return e.signalManager(syscall.SIGTERM) }
 func (e *Env) QuitManager() error { return e.signalManager(syscall.SIGQUIT) }
 
 func (e *Env) signalManager(sig syscall.Signal) error {
-	if e.manager == nil {
-		return nil
-	}
-	_ = e.manager.Process.Signal(sig)
-	select {
-	case <-e.exited:
-	case <-time.After(30 * time.Second):
-		_ = e.manager.Process.Kill()
-		<-e.exited
-	}
-	exit := e.exitErr
+	m := e.manager
 	e.manager = nil
-	// A manager ended by a signal exits non-zero: that is what was asked for, not a failure.
-	var exitErr *exec.ExitError
-	if exit != nil && !errors.As(exit, &exitErr) {
-		return exit
-	}
-	return nil
+	return m.signal(sig)
+}
+
+// StopAPIServer takes kube-apiserver down (etcd keeps running); the environment must have been
+// started with RestartableAPIServer.
+func (e *Env) StopAPIServer() error {
+	return e.env.ControlPlane.APIServer.Stop()
+}
+
+// StartAPIServer brings kube-apiserver back at the same address with the same certificates.
+func (e *Env) StartAPIServer() error {
+	return e.env.ControlPlane.APIServer.Start()
 }
 
 // Stop ends the manager, the simulator and the control plane, and removes a temporary directory.
 func (e *Env) Stop() error {
 	var errs []error
 	errs = append(errs, e.StopManager())
+	for _, m := range e.managers {
+		errs = append(errs, m.Stop())
+	}
 	if e.Sim != nil {
 		errs = append(errs, e.Sim.Close())
 	}
