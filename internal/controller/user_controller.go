@@ -205,7 +205,10 @@ func (r *JumpCloudUserReconciler) finish(ctx context.Context, s *userScope, resu
 	if !u.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(u, iamv1alpha1.Finalizer) {
 		return result, v.err // released: nothing left to write
 	}
-	return result, s.status.flush(ctx, r.Client, u, v.err)
+	if err := s.status.flush(ctx, r.Client, u, v.err); err != nil {
+		return ctrl.Result{}, err // the work queue's backoff, not the resync, brings it back
+	}
+	return result, nil
 }
 
 func (r *JumpCloudUserReconciler) clock() clock { return clock{Now: r.Now, Jitter: r.Jitter} }

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -92,6 +94,9 @@ func Start(opts Options) (*Env, error) {
 			return nil, err
 		}
 		env.ControlPlane.APIServer = &envtest.APIServer{CertDir: certs}
+		// A graceful stop of kube-apiserver waits up to a minute for the watches in flight; an
+		// outage is a crash: two seconds, then SIGKILL (etcd's data is thrown away at the end).
+		env.ControlPlaneStopTimeout = 2 * time.Second
 	}
 	e.env = env
 	if e.Config, err = env.Start(); err != nil {
@@ -268,10 +273,27 @@ func (e *Env) signalManager(sig syscall.Signal) error {
 	return m.signal(sig)
 }
 
-// StopAPIServer takes kube-apiserver down (etcd keeps running); the environment must have been
-// started with RestartableAPIServer.
+// StopAPIServer takes kube-apiserver down (etcd keeps running), as a crash would: it is given two
+// seconds to stop, then killed, and StopAPIServer returns once its port refuses connections. The
+// environment must have been started with RestartableAPIServer.
 func (e *Env) StopAPIServer() error {
-	return e.env.ControlPlane.APIServer.Stop()
+	s := e.env.ControlPlane.APIServer
+	if err := s.Stop(); err != nil && !strings.Contains(err.Error(), "timeout waiting for process") {
+		return err
+	}
+	addr := s.SecureServing.ListenAddr.HostPort()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return nil
+		}
+		_ = conn.Close()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kube-apiserver still listens on %s", addr)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a port that is going away; nothing to wait on
+	}
 }
 
 // StartAPIServer brings kube-apiserver back at the same address with the same certificates.
