@@ -100,7 +100,8 @@ func Start(opts Options) (*Env, error) {
 	}
 	e.env = env
 	if e.Config, err = env.Start(); err != nil {
-		return nil, fmt.Errorf("starting the control plane: %w", err)
+		// A start that failed late (installing the CRDs) leaves etcd and kube-apiserver running.
+		return nil, errors.Join(fmt.Errorf("starting the control plane: %w", err), env.Stop())
 	}
 	if e.Client, err = client.New(e.Config, client.Options{Scheme: env.Scheme}); err != nil {
 		return nil, errors.Join(err, e.Stop())

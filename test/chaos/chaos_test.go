@@ -1,14 +1,18 @@
 // Package chaos proves with figures that the operator keeps working under faults, loses nothing and
 // leaks nothing. The whole system runs on this machine (internal/devenv): a control plane, the
-// JumpCloud simulator behind a front that adds 429s, and the manager as a separate process that is
-// killed with SIGKILL and started again at random points while 300 JumpCloudUsers and 100
-// JumpCloudUserOperations are worked on and the simulator fails requests. Once the faults stop and
-// the system settles, the suite checks the simulator's state and request log and prints the figures.
+// JumpCloud simulator behind a front that adds 429s, and the manager as two processes with leader
+// election (a leader and a standby, replicas_test.go) while 300 JumpCloudUsers and 100
+// JumpCloudUserOperations are worked on and the simulator fails requests: the leader is killed with
+// SIGKILL at random points (the standby takes over, a new standby is started), and once the API
+// server is stopped and started again (the leader exits, "leader election lost", and is replaced as
+// a kubelet would). Once the faults stop and the system settles, the suite checks the simulator's
+// state and request log and prints the figures.
 //
 // It is slow (minutes) and runs only with CHAOS=1 (make chaos); CHAOS_SEED=N replays a run's random
 // choices (the timing of a run is never exactly the same); CHAOS_KEEP=1 keeps the environment's
-// directory (kubeconfig, manager log) for a look afterwards, and when the system does not settle,
-// ends the manager with SIGQUIT so that its log shows what every goroutine was doing;
+// directory (kubeconfig, the replicas' logs manager-NN.log) for a look afterwards, and when the
+// system does not settle, ends the replicas with SIGQUIT so that their logs show what every
+// goroutine was doing;
 // CHAOS_LOG_LEVEL=5 logs each reconcile and the work queues.
 package chaos
 
@@ -52,7 +56,7 @@ const (
 	numUnlock    = 22
 	numExpire    = 22
 	numActivate  = 22
-	numKills     = 6 // SIGKILLs of the manager (at least 5)
+	numKills     = 6 // SIGKILLs of the leader (at least 5)
 
 	rate5xx        = 0.10 // answered 500/502/503/504 without running
 	rate429        = 0.05 // answered 429, half of them with Retry-After: 1
@@ -101,9 +105,15 @@ type run struct {
 	passwords map[string]string // username -> password
 	ops       map[string]opPlan // operation name -> what it does
 
-	kills     []string // when and what each SIGKILL hit
+	kills     []kill // when and what each SIGKILL hit
 	lockedOut atomic.Int64
 	timings   []string
+
+	reps             replicaSet   // the manager processes
+	outage           outageRecord // the API server outage
+	kubeCallsRetried atomic.Int64 // the drivers' Kubernetes calls that had to wait for the API server
+	kubeRetries      atomic.Int64
+	disrupted        time.Time // the last kill, or the API server outage
 }
 
 type opPlan struct {
@@ -136,12 +146,12 @@ func (r *run) phase(name string, since time.Time) {
 	report("%s took %s", name, d)
 }
 
-// setUp starts the control plane, the simulator behind its front, and the manager, and waits for
-// the connection to be Ready (no faults yet).
+// setUp starts the control plane (with a restartable API server), the simulator behind its front,
+// and the manager's replicas, and waits for the connection to be Ready (no faults yet).
 func (r *run) setUp() {
 	t := r.t
 	since := time.Now()
-	opts := devenv.Options{NoSimulator: true}
+	opts := devenv.Options{NoSimulator: true, RestartableAPIServer: true}
 	if os.Getenv("CHAOS_KEEP") != "" {
 		dir, err := os.MkdirTemp("", "chaos-")
 		if err != nil {
@@ -155,9 +165,11 @@ func (r *run) setUp() {
 		t.Fatalf("starting the environment: %v", err)
 	}
 	r.env = env
+	r.initReplicas()
 	t.Cleanup(func() {
+		r.closeReplicas()
 		if t.Failed() {
-			tail(env.ManagerLog(), 60)
+			r.tailReplicas(60)
 		}
 		if err := env.Stop(); err != nil {
 			t.Logf("stopping the environment: %v", err)
@@ -202,8 +214,10 @@ func (r *run) setUp() {
 			},
 		},
 	}))
-	if err := env.StartManager(r.bin, nil, r.managerArgs()...); err != nil {
-		t.Fatal(err)
+	for range numReplicas {
+		if _, err := r.startReplica(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ready := r.waitFor("the connection to be Ready", time.Minute, func() (bool, string) {
 		var c iamv1alpha1.JumpCloudConnection
@@ -215,11 +229,11 @@ func (r *run) setUp() {
 	if !ready {
 		t.FailNow()
 	}
-	r.phase("set-up (control plane, simulator, manager build and start)", since)
+	r.phase(fmt.Sprintf("set-up (control plane, simulator, manager build and start of %d replicas)", numReplicas), since)
 }
 
-// chaos turns the faults on, runs the workload while the manager is killed and restarted, and
-// turns the faults off again.
+// chaos turns the faults on, runs the workload while the leader is killed and replaced and the API
+// server is down for a while, and turns the faults off again.
 func (r *run) chaos() {
 	since := time.Now()
 	r.sim.SetKnobs(jcsim.Knobs{
@@ -283,32 +297,30 @@ func (r *run) chaos() {
 	r.front.rate429.Store(0)
 	r.sim.SetKnobs(jcsim.Knobs{})
 	r.sim.ClearFaults()
-	r.phase(fmt.Sprintf("chaos (faults on, %d SIGKILLs)", len(r.kills)), since)
+	r.phase(fmt.Sprintf("chaos (faults on, %d SIGKILLs of the leader, an API server outage)", len(r.kills)), since)
 }
 
-// killer SIGKILLs the manager numKills times at random points and starts it again after a random
-// pause.
+// killer SIGKILLs the leader numKills times at random points and starts a new standby after a
+// random pause; after the first or the second kill, it takes the API server down for a while.
 func (r *run) killer(ctx context.Context) error {
 	rng := r.rng(2)
+	outageAfter := 1 + rng.IntN(2)
 	for i := range numKills {
 		if err := sleep(ctx, 4*time.Second+time.Duration(rng.Int64N(int64(9*time.Second)))); err != nil {
 			return err
 		}
-		pid := r.env.ManagerPID()
-		at := time.Since(r.start).Round(10 * time.Millisecond)
-		if err := r.env.KillManager(); err != nil {
-			return err
-		}
 		down := time.Duration(rng.Int64N(int64(1500 * time.Millisecond)))
-		r.kills = append(r.kills, fmt.Sprintf("#%d at %s (pid %d, down %s, %s)", i+1, at, pid, down.Round(time.Millisecond), r.progress()))
-		if err := sleep(ctx, down); err != nil {
+		if err := r.killLeader(ctx, i+1, down); err != nil {
 			return err
 		}
-		if err := r.env.StartManager(r.bin, nil, r.managerArgs()...); err != nil {
-			return err
+		if i+1 == outageAfter {
+			if err := r.apiOutage(ctx, rng); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	_, err := r.waitTakeover("the standby to take over after the last kill")
+	return err
 }
 
 // rotateCodes changes the injected 5xx status now and then, until done is closed.
@@ -424,11 +436,11 @@ func (r *run) createUser(ctx context.Context, i int) error {
 			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "pw-" + username(i)},
 			StringData: map[string]string{"password": r.passwords[username(i)]},
 		}
-		if err := r.c.Create(ctx, s); err != nil {
+		if err := r.kube(ctx, opCreate, func() error { return r.c.Create(ctx, s.DeepCopy()) }); err != nil {
 			return err
 		}
 	}
-	return r.c.Create(ctx, r.users[i].DeepCopy())
+	return r.kube(ctx, opCreate, func() error { return r.c.Create(ctx, r.users[i].DeepCopy()) })
 }
 
 // ephemeralUsers creates users that are deleted again while the chaos goes on (some before their
@@ -445,7 +457,7 @@ func (r *run) ephemeralUsers(ctx context.Context) error {
 				DeletionPolicy: iamv1alpha1.DeletionPolicyDelete,
 			},
 		}
-		if err := r.c.Create(ctx, u); err != nil {
+		if err := r.kube(ctx, opCreate, func() error { return r.c.Create(ctx, u.DeepCopy()) }); err != nil {
 			return err
 		}
 		if err := sleep(ctx, time.Duration(rng.Int64N(int64(2*time.Second)))); err != nil {
@@ -457,7 +469,7 @@ func (r *run) ephemeralUsers(ctx context.Context) error {
 			return err
 		}
 		u := &iamv1alpha1.JumpCloudUser{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: r.ephemeral[i]}}
-		if err := r.c.Delete(ctx, u); err != nil {
+		if err := r.kube(ctx, opDelete, func() error { return r.c.Delete(ctx, u.DeepCopy()) }); err != nil {
 			return err
 		}
 	}
@@ -511,7 +523,7 @@ func (r *run) operations(ctx context.Context) error {
 		if p.typ == iamv1alpha1.OperationResetMFA && k%2 == 0 {
 			op.Spec.ResetMFA = &iamv1alpha1.ResetMFAParameters{ExclusionDays: ptr(int32(7))}
 		}
-		if err := r.c.Create(ctx, op); err != nil {
+		if err := r.kube(ctx, opCreate, func() error { return r.c.Create(ctx, op.DeepCopy()) }); err != nil {
 			return err
 		}
 		r.ops[name] = p
@@ -557,13 +569,15 @@ func (r *run) edits(ctx context.Context) error {
 			r.users[i].Spec.Activated = ptr(false)
 		}
 		want := r.users[i].Spec.DeepCopy()
-		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-			var u iamv1alpha1.JumpCloudUser
-			if err := r.c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: username(i)}, &u); err != nil {
-				return err
-			}
-			u.Spec = *want
-			return r.c.Update(ctx, &u)
+		err := r.kube(ctx, opUpdate, func() error {
+			return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				var u iamv1alpha1.JumpCloudUser
+				if err := r.c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: username(i)}, &u); err != nil {
+					return err
+				}
+				u.Spec = *want
+				return r.c.Update(ctx, &u)
+			})
 		})
 		if err != nil {
 			return err
@@ -613,14 +627,17 @@ func (r *run) settle() {
 	})
 	if !settled {
 		r.t.Errorf("the system did not settle within %s; the figures below show where it stands", settleFor)
-		if gone, how := r.env.ManagerExited(); gone {
-			r.t.Errorf("the manager is not running: it ended on its own (%v)", how)
+		if len(r.live()) == 0 {
+			r.t.Errorf("no manager is running")
 		}
-		// For an investigation, the stack of every goroutine goes to the kept manager's log.
+		r.reps.mu.Lock()
+		for _, e := range r.reps.crashed {
+			r.t.Errorf("manager %s (pid %d) ended on its own at %s: %s", e.name, e.pid, r.since(e.at), e.how)
+		}
+		r.reps.mu.Unlock()
+		// For an investigation, the stack of every goroutine goes to the kept replicas' logs.
 		if os.Getenv("CHAOS_KEEP") != "" {
-			if err := r.env.QuitManager(); err != nil {
-				r.t.Logf("SIGQUIT to the manager: %v", err)
-			}
+			r.quitReplicas()
 		}
 	}
 	r.phase("settle (faults off)", since)
@@ -807,15 +824,19 @@ func (r *run) verify() {
 		eventReasons[e.Reason]++
 	}
 
-	// Secrets never reach the manager's log.
-	logData, err := os.ReadFile(r.env.ManagerLog())
+	// Secrets never reach the managers' logs.
+	logs, err := r.managerLogs()
 	must(t, err)
-	log := string(logData)
+	var all strings.Builder
+	for _, l := range logs {
+		all.WriteString(l)
+	}
+	log := all.String()
 	secretHits := 0
 	for _, s := range append(mapValues(r.passwords), r.key) {
 		if strings.Contains(log, s) {
 			secretHits++
-			fail("the manager's log contains a secret (%d characters)", len(s))
+			fail("a manager's log contains a secret (%d characters)", len(s))
 		}
 	}
 	panics := strings.Count(log, "panic:")
@@ -829,10 +850,7 @@ func (r *run) verify() {
 		numUsers, numEphemeral, len(r.ops), numResetMFA, numUnlock, numExpire, numActivate, r.lockedOut.Load(), countIf(numUsers, editProfile))
 	report("faults: %.0f%% 5xx (500/502/503/504), %.0f%% 429 (half with Retry-After), %.0f%% commit-then-drop on creates, %.0f%% latency spikes of %s",
 		rate5xx*100, rate429*100, rateCommitDrop*100, rateSlow*100, slowDelay)
-	report("manager SIGKILLed %d times:", len(r.kills))
-	for _, k := range r.kills {
-		report("  kill %s", k)
-	}
+	r.leaderFigures(reqs, fail)
 	report("requests to JumpCloud: %d; injected answers by status %v; creates committed then dropped: %d; answers slower than 1s: %d; 429s queued %d (with Retry-After %d)",
 		len(reqs), sortedMap(injected), dropped, r.front.slow.Load(), r.front.n429.Load(), r.front.n429RA.Load())
 	report("requests by operation: %v", sortedMap(r.sim.Counts()))
@@ -843,7 +861,7 @@ func (r *run) verify() {
 	report("JumpCloudUsers Ready at their generation: %d/%d; differing from their spec in JumpCloud: %d", ready, len(users.Items), mismatched)
 	report("operations by outcome: %v", sortedMap(outcome))
 	report("ResetMFA: %d calls ran for %d operations; operations with two or more calls: %d", resetCalls, numResetMFA, resetTwice)
-	report("manager log: %d bytes, %d 'Reconciler error' lines, %d panics, %d secrets found", len(log), strings.Count(log, "Reconciler error"), panics, secretHits)
+	report("manager logs (%d processes): %d bytes, %d 'Reconciler error' lines, %d panics, %d secrets found", len(logs), len(log), strings.Count(log, "Reconciler error"), panics, secretHits)
 	report("events by reason: %v", sortedMap(eventReasons))
 	report("phases: %s; total %s", strings.Join(r.timings, ", "), time.Since(r.start).Round(time.Second))
 	if len(failures) > 0 {
@@ -1028,7 +1046,7 @@ func sortedMap[V any](m map[string]V) string {
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
-// tail prints the last n lines of a file (the manager's log when the suite failed).
+// tail prints the last n lines of a file (a manager's log when the suite failed).
 func tail(path string, n int) {
 	data, err := os.ReadFile(path)
 	if err != nil {
