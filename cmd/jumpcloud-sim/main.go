@@ -1,5 +1,6 @@
-// Command jumpcloud-sim serves the in-memory JumpCloud API v1 simulator (system users) over HTTP,
-// for tests, demos and users' own CI. See docs/simulator.md.
+// Command jumpcloud-sim serves the in-memory JumpCloud API simulator (v1 system users and their
+// SSH keys, v2 user groups and members) over HTTP, for tests, demos and users' own CI. See
+// docs/simulator.md.
 package main
 
 import (
@@ -42,7 +43,8 @@ func (a apiKeys) Set(v string) error {
 	return nil
 }
 
-const usage = `jumpcloud-sim serves an in-memory JumpCloud API v1 (system users) under /api.
+const usage = `jumpcloud-sim serves an in-memory JumpCloud API under /api: v1 system users and
+their SSH keys, and v2 user groups and members (/api/v2).
 
 Usage:
   jumpcloud-sim --api-key KEY[:ORG[,ORG...]] [--api-key ...] [flags]
@@ -98,6 +100,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	rejectPutActivate := fs.Bool("reject-put-activate-staged", false, "reject PUT state=ACTIVATED on a STAGED user (only /state/activate activates)")
 	maxLimit := fs.Int("max-limit", 100, "largest limit honoured by GET /systemusers")
 	maxSearchLimit := fs.Int("max-search-limit", 1000, "largest limit honoured by POST /search/systemusers")
+	managerNull := fs.Bool("manager-null", false, `answer "manager": null for a user without a manager (default "", the document's string type)`)
+	lenientSSHKeys := fs.Bool("lenient-ssh-keys", false, "accept any non-empty public_key (default: an OpenSSH public key is required)")
+	dupSSHKey := fs.Int("duplicate-sshkey-status", 0, "refuse a key the user already has with this status, 400 or 409 (0: accept duplicates)")
+	groupDup := fs.Int("group-duplicate-status", http.StatusConflict, "status of a user group name already taken: 409 or 400")
+	groupCI := fs.Bool("group-name-case-insensitive", false, "user group names are unique regardless of case")
+	groupDelete204 := fs.Bool("group-delete-no-content", false, "answer DELETE /v2/usergroups/{id} with 204 instead of 200 and the deleted group")
+	memberExists := fs.Int("member-exists-status", http.StatusConflict, "status of adding a user who is already a member: 409, 400, or 204 (accepted)")
+	memberMissing := fs.Int("member-missing-status", http.StatusNotFound, "status of removing a user who is not a member: 404, 400, 409, or 204 (accepted)")
+	dynamicEdit := fs.Int("dynamic-member-edit-status", http.StatusBadRequest, "status of a member change on a dynamic group: 400, 403 or 409")
+	autoApprove := fs.Bool("auto-approve-suggestions", false, "DYNAMIC_REVIEW_REQUIRED groups take their query's result as members, like DYNAMIC_AUTOMATED")
+	omitTotal := fs.Bool("omit-total-count-header", false, "leave x-total-count out of v2 list answers")
 	latency := fs.Duration("latency", 0, "latency added to every API request")
 	jitter := fs.Duration("jitter", 0, "random extra latency in [0, jitter)")
 	rlRPS := fs.Float64("rate-limit-rps", 0, "server-side rate limit per API key, requests per second (0: none); over it, 429")
@@ -120,17 +133,28 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return errors.New("at least one --api-key is required")
 	}
 	knobs := jcsim.Knobs{
-		DefaultState:            strings.ToUpper(*defaultState),
-		DuplicateStatus:         *duplicateStatus,
-		UsernameRules:           &jcsim.UsernameRules{Pattern: *usernamePattern, MaxLength: *usernameMax, CaseInsensitiveUnique: *usernameCI},
-		PasswordPolicy:          &jcsim.PasswordPolicy{MinLength: *pwMin, NeedsLower: *pwLower, NeedsUpper: *pwUpper, NeedsNumeric: *pwNumeric, NeedsSymbolic: *pwSymbol, MaxHistory: *pwHistory},
-		DisableSuspendRoute:     *noSuspend,
-		RejectPutActivateStaged: *rejectPutActivate,
-		MaxLimit:                *maxLimit,
-		MaxSearchLimit:          *maxSearchLimit,
-		Latency:                 *latency,
-		Jitter:                  *jitter,
-		RateLimit:               jcsim.RateLimit{RPS: *rlRPS, Burst: *rlBurst, RetryAfter: *rlRetryAfter},
+		DefaultState:             strings.ToUpper(*defaultState),
+		DuplicateStatus:          *duplicateStatus,
+		UsernameRules:            &jcsim.UsernameRules{Pattern: *usernamePattern, MaxLength: *usernameMax, CaseInsensitiveUnique: *usernameCI},
+		PasswordPolicy:           &jcsim.PasswordPolicy{MinLength: *pwMin, NeedsLower: *pwLower, NeedsUpper: *pwUpper, NeedsNumeric: *pwNumeric, NeedsSymbolic: *pwSymbol, MaxHistory: *pwHistory},
+		DisableSuspendRoute:      *noSuspend,
+		RejectPutActivateStaged:  *rejectPutActivate,
+		MaxLimit:                 *maxLimit,
+		MaxSearchLimit:           *maxSearchLimit,
+		ManagerNull:              *managerNull,
+		LenientSSHKeys:           *lenientSSHKeys,
+		DuplicateSSHKeyStatus:    *dupSSHKey,
+		GroupDuplicateStatus:     *groupDup,
+		GroupNameCaseInsensitive: *groupCI,
+		GroupDeleteNoContent:     *groupDelete204,
+		MemberExistsStatus:       *memberExists,
+		MemberMissingStatus:      *memberMissing,
+		DynamicMemberEditStatus:  *dynamicEdit,
+		AutoApproveSuggestions:   *autoApprove,
+		OmitTotalCountHeader:     *omitTotal,
+		Latency:                  *latency,
+		Jitter:                   *jitter,
+		RateLimit:                jcsim.RateLimit{RPS: *rlRPS, Burst: *rlBurst, RetryAfter: *rlRetryAfter},
 		Faults: jcsim.Faults{
 			Rate5xx: *f5xx, Code: *f5xxCode, SlowRate: *fSlowRate, SlowDelay: *fSlowDelay,
 			CreateCommitThenDrop: *fDrop,
@@ -143,7 +167,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	opts := jcsim.Options{APIKeys: keys, AdminToken: *adminToken, Knobs: knobs, Seed: *seed, RequestLogSize: *logSize}
 	if *verbose {
 		opts.OnRequest = func(e jcsim.Request) {
-			logger.Printf("%s %s op=%s org=%s user=%s status=%d injected=%t dropped=%t", e.Method, e.Path, e.Op, e.Org, e.UserID, e.Status, e.Injected, e.Dropped)
+			logger.Printf("%s %s op=%s org=%s user=%s group=%s status=%d injected=%t dropped=%t", e.Method, e.Path, e.Op, e.Org, e.UserID, e.GroupID, e.Status, e.Injected, e.Dropped)
 		}
 	}
 	sim := jcsim.New(opts)

@@ -45,7 +45,9 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		"password-max-history", "disable-suspend-route", "reject-put-activate-staged", "max-limit",
 		"max-search-limit", "latency", "jitter", "rate-limit-rps", "rate-limit-burst", "rate-limit-retry-after",
 		"fault-5xx-rate", "fault-5xx-code", "fault-slow-rate", "fault-slow-delay", "fault-create-commit-then-drop",
-		"seed", "request-log-size",
+		"seed", "request-log-size", "manager-null", "lenient-ssh-keys", "duplicate-sshkey-status",
+		"group-duplicate-status", "group-name-case-insensitive", "group-delete-no-content", "member-exists-status",
+		"member-missing-status", "dynamic-member-edit-status", "auto-approve-suggestions", "omit-total-count-header",
 	} {
 		if !strings.Contains(out.String(), "-"+f) {
 			t.Errorf("--help does not mention --%s", f)
@@ -64,6 +66,8 @@ func TestBadArguments(t *testing.T) {
 		"unknown flag":   {"--api-key", "k", "--nope"},
 		"bad listen":     {"--api-key", "k", "--listen", "256.0.0.1:x"},
 		"bad pattern":    {"--api-key", "k", "--username-pattern", "("},
+		"bad group dup":  {"--api-key", "k", "--group-duplicate-status", "404"},
+		"bad member":     {"--api-key", "k", "--member-exists-status", "500"},
 	} {
 		if err := run(context.Background(), args, io.Discard, nil); err == nil {
 			t.Errorf("%s: want an error", name)
@@ -114,11 +118,21 @@ func TestServes(t *testing.T) {
 	if code, _ := get("mtp", ""); code != 401 {
 		t.Errorf("multi-tenant key without org: %d", code)
 	}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v2/usergroups", strings.NewReader(`{"name":"admins"}`))
+	req.Header.Set("x-api-key", "k1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Errorf("create a user group: %d", resp.StatusCode)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
 	}
-	if !strings.Contains(logs.String(), "GET /api/systemusers op=list") || strings.Contains(logs.String(), "k1") {
+	if !strings.Contains(logs.String(), "GET /api/systemusers op=list") || !strings.Contains(logs.String(), "op=group-create") || strings.Contains(logs.String(), "k1") {
 		t.Errorf("logs:\n%s", logs.String())
 	}
 }

@@ -15,6 +15,7 @@ import (
 //	GET    /_sim/requests[?op=OP]       the request log and the counters by operation
 //	DELETE /_sim/requests               empty the request log and counters
 //	GET    /_sim/users[?org=ORG]        every user of an organization, in _id order
+//	GET    /_sim/groups[?org=ORG]       every user group of an organization with its member ids
 //	POST   /_sim/users?count=N[&org=]   add N generated users
 //	POST   /_sim/users/ID/lockout[?org=] lock the account as after failed logins
 //	POST   /_sim/reset                  delete all users, empty the log, drop queued faults
@@ -73,6 +74,18 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case path == "/users" && r.Method == http.MethodGet:
 		users := s.Users(q.Get("org"))
 		writeJSON(w, http.StatusOK, map[string]any{"totalCount": len(users), "results": users})
+	case path == "/groups" && r.Method == http.MethodGet:
+		type groupWithMembers struct {
+			Group
+			Members []string `json:"members"`
+		}
+		groups := s.Groups(q.Get("org"))
+		out := make([]groupWithMembers, 0, len(groups))
+		for _, g := range groups {
+			members, _ := s.GroupMembers(q.Get("org"), g.ID)
+			out = append(out, groupWithMembers{Group: g, Members: members})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"totalCount": len(out), "results": out})
 	case path == "/users" && r.Method == http.MethodPost:
 		n, err := strconv.Atoi(q.Get("count"))
 		if err != nil || n < 1 {
@@ -137,6 +150,17 @@ type knobsWire struct {
 	RejectPutActivateStaged bool            `json:"rejectPutActivateStaged"`
 	MaxLimit                int             `json:"maxLimit"`
 	MaxSearchLimit          int             `json:"maxSearchLimit"`
+	ManagerNull             bool            `json:"managerNull"`
+	LenientSSHKeys          bool            `json:"lenientSSHKeys"`
+	DuplicateSSHKeyStatus   int             `json:"duplicateSSHKeyStatus"`
+	GroupDuplicateStatus    int             `json:"groupDuplicateStatus"`
+	GroupNameCaseInsens     bool            `json:"groupNameCaseInsensitive"`
+	GroupDeleteNoContent    bool            `json:"groupDeleteNoContent"`
+	MemberExistsStatus      int             `json:"memberExistsStatus"`
+	MemberMissingStatus     int             `json:"memberMissingStatus"`
+	DynamicMemberEditStatus int             `json:"dynamicMemberEditStatus"`
+	AutoApproveSuggestions  bool            `json:"autoApproveSuggestions"`
+	OmitTotalCountHeader    bool            `json:"omitTotalCountHeader"`
 	Latency                 string          `json:"latency"`
 	Jitter                  string          `json:"jitter"`
 	RateLimit               RateLimit       `json:"rateLimit"`
@@ -152,11 +176,25 @@ type faultsWire struct {
 }
 
 func knobsToWire(k Knobs) knobsWire {
+	// Copies, so that decoding a refused PUT /_sim/config into the result leaves the knobs alone.
+	if k.UsernameRules != nil {
+		r := *k.UsernameRules
+		k.UsernameRules = &r
+	}
+	if k.PasswordPolicy != nil {
+		p := *k.PasswordPolicy
+		k.PasswordPolicy = &p
+	}
 	return knobsWire{
 		DefaultState: k.DefaultState, DuplicateStatus: k.DuplicateStatus,
 		UsernameRules: k.UsernameRules, PasswordPolicy: k.PasswordPolicy,
 		DisableSuspendRoute: k.DisableSuspendRoute, RejectPutActivateStaged: k.RejectPutActivateStaged,
-		MaxLimit: k.MaxLimit, MaxSearchLimit: k.MaxSearchLimit,
+		MaxLimit: k.MaxLimit, MaxSearchLimit: k.MaxSearchLimit, ManagerNull: k.ManagerNull,
+		LenientSSHKeys: k.LenientSSHKeys, DuplicateSSHKeyStatus: k.DuplicateSSHKeyStatus,
+		GroupDuplicateStatus: k.GroupDuplicateStatus, GroupNameCaseInsens: k.GroupNameCaseInsensitive,
+		GroupDeleteNoContent: k.GroupDeleteNoContent, MemberExistsStatus: k.MemberExistsStatus,
+		MemberMissingStatus: k.MemberMissingStatus, DynamicMemberEditStatus: k.DynamicMemberEditStatus,
+		AutoApproveSuggestions: k.AutoApproveSuggestions, OmitTotalCountHeader: k.OmitTotalCountHeader,
 		Latency: k.Latency.String(), Jitter: k.Jitter.String(), RateLimit: k.RateLimit,
 		Faults: faultsWire{
 			Rate5xx: k.Faults.Rate5xx, Code: k.Faults.Code, SlowRate: k.Faults.SlowRate,
@@ -170,8 +208,14 @@ func (w knobsWire) knobs() (Knobs, error) {
 		DefaultState: w.DefaultState, DuplicateStatus: w.DuplicateStatus,
 		UsernameRules: w.UsernameRules, PasswordPolicy: w.PasswordPolicy,
 		DisableSuspendRoute: w.DisableSuspendRoute, RejectPutActivateStaged: w.RejectPutActivateStaged,
-		MaxLimit: w.MaxLimit, MaxSearchLimit: w.MaxSearchLimit, RateLimit: w.RateLimit,
-		Faults: Faults{Rate5xx: w.Faults.Rate5xx, Code: w.Faults.Code, SlowRate: w.Faults.SlowRate, CreateCommitThenDrop: w.Faults.CreateCommitThenDrop},
+		MaxLimit: w.MaxLimit, MaxSearchLimit: w.MaxSearchLimit, ManagerNull: w.ManagerNull,
+		LenientSSHKeys: w.LenientSSHKeys, DuplicateSSHKeyStatus: w.DuplicateSSHKeyStatus,
+		GroupDuplicateStatus: w.GroupDuplicateStatus, GroupNameCaseInsensitive: w.GroupNameCaseInsens,
+		GroupDeleteNoContent: w.GroupDeleteNoContent, MemberExistsStatus: w.MemberExistsStatus,
+		MemberMissingStatus: w.MemberMissingStatus, DynamicMemberEditStatus: w.DynamicMemberEditStatus,
+		AutoApproveSuggestions: w.AutoApproveSuggestions, OmitTotalCountHeader: w.OmitTotalCountHeader,
+		RateLimit: w.RateLimit,
+		Faults:    Faults{Rate5xx: w.Faults.Rate5xx, Code: w.Faults.Code, SlowRate: w.Faults.SlowRate, CreateCommitThenDrop: w.Faults.CreateCommitThenDrop},
 	}
 	var err error
 	for _, d := range []struct {

@@ -61,11 +61,12 @@ func (s *Server) handleList(c *call, resp *response) {
 		return
 	}
 	lq := listQuery{filter: filter, text: text, sort: parseSort(q.Get("sort")), limit: limit, skip: skip, fields: parseFields(q.Get("fields"))}
-	s.runList(c, resp, lq, nil)
+	s.runList(c, resp, lq, false)
 }
 
-// runList evaluates lq in the caller's organization and writes the list answer.
-func (s *Server) runList(c *call, resp *response, lq listQuery, extra map[string]any) {
+// runList evaluates lq in the caller's organization and writes the list answer; withMemberOf adds
+// each user's memberof (the ids of its groups), as search results have it.
+func (s *Server) runList(c *call, resp *response, lq listQuery, withMemberOf bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	o, err := s.orgLocked(c.org)
@@ -74,9 +75,17 @@ func (s *Server) runList(c *call, resp *response, lq listQuery, extra map[string
 		return
 	}
 	total, page := o.run(lq)
+	var memberOf map[string][]string
+	if withMemberOf {
+		memberOf = o.memberOfAll(c.knobs)
+	}
 	ans := listAnswer{TotalCount: total, Results: make([]json.RawMessage, 0, len(page))}
 	for _, r := range page {
-		ans.Results = append(ans.Results, render(&r.User, lq.fields, extra))
+		var extra map[string]any
+		if withMemberOf {
+			extra = map[string]any{"memberof": append([]string{}, memberOf[r.ID]...)}
+		}
+		ans.Results = append(ans.Results, render(&r.User, lq.fields, extra, c.knobs.ManagerNull))
 	}
 	resp.json(http.StatusOK, ans)
 }
@@ -142,7 +151,7 @@ func (s *Server) handleSearch(c *call, resp *response) {
 		resp.error(http.StatusBadRequest, err.Error())
 		return
 	}
-	s.runList(c, resp, lq, map[string]any{"memberof": []string{}})
+	s.runList(c, resp, lq, true)
 }
 
 // rawScalar returns a JSON number or string as text ("" when absent or null).
@@ -194,7 +203,7 @@ func (s *Server) handleGet(c *call, resp *response) {
 		resp.error(http.StatusNotFound, "User not found")
 		return
 	}
-	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&r.User, parseFields(q.Get("fields")), nil))
+	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&r.User, parseFields(q.Get("fields")), nil, c.knobs.ManagerNull))
 }
 
 // decodeObject parses a request body that must be a JSON object.
@@ -210,7 +219,7 @@ func decodeObject(body []byte) (map[string]json.RawMessage, string) {
 }
 
 // specialKeys are handled by their own rules, not copied into the user.
-var specialKeys = keySet("password", "state", "suspended", "account_locked", "activated")
+var specialKeys = keySet("password", "state", "suspended", "account_locked", "activated", "ssh_keys")
 
 // applyFields copies the allowed keys of raw into u (null clears a field; lists are replaced
 // whole; the mfa object is merged).
@@ -255,6 +264,9 @@ func applyFields(u *User, raw map[string]json.RawMessage, allowed map[string]boo
 				return k + " must be at least 1"
 			}
 		}
+	}
+	if u.Manager != nil && *u.Manager == "" {
+		u.Manager = nil // "" and null both mean no manager
 	}
 	return ""
 }
@@ -512,7 +524,7 @@ func (s *Server) handleCreate(c *call, resp *response) {
 	u.normalize()
 	o.insert(r, ci)
 	c.entry.UserID = u.ID
-	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(u, nil, nil))
+	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(u, nil, nil, c.knobs.ManagerNull))
 }
 
 func (s *Server) handleUpdate(c *call, resp *response) {
@@ -534,6 +546,14 @@ func (s *Server) handleUpdate(c *call, resp *response) {
 		return
 	}
 	u.ID, u.Organization, u.Created = cur.ID, cur.Organization, cur.Created
+	if v, ok := raw["ssh_keys"]; ok {
+		keys, code, msg := s.replaceSSHKeys(cur.SSHKeys, v, c.knobs)
+		if code != 0 {
+			resp.error(code, msg)
+			return
+		}
+		u.SSHKeys = keys
+	}
 	if !s.admit(c, resp, o, u, next, raw, false) {
 		return
 	}
@@ -543,7 +563,7 @@ func (s *Server) handleUpdate(c *call, resp *response) {
 	o.unindex(cur, ci)
 	*cur = *next
 	o.index(cur, ci)
-	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&cur.User, nil, nil))
+	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&cur.User, nil, nil, c.knobs.ManagerNull))
 }
 
 func (s *Server) handleDelete(c *call, resp *response) {
@@ -581,7 +601,8 @@ func (s *Server) handleDelete(c *call, resp *response) {
 		}
 	}
 	o.remove(r, c.knobs.UsernameRules.CaseInsensitiveUnique)
-	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&r.User, nil, nil))
+	o.dropMember(r.ID)
+	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&r.User, nil, nil, c.knobs.ManagerNull))
 }
 
 // handleAction serves activate, suspend, unlock, expire and resetmfa.
@@ -614,7 +635,8 @@ func (s *Server) handleAction(c *call, resp *response) {
 			u.State = StateActivated
 		}
 		u.normalize()
-		resp.raw(http.StatusOK, "", nil)
+		// The document's answer is application/json with a string schema.
+		resp.raw(http.StatusOK, "application/json; charset=utf-8", []byte(`"OK"`))
 	case "suspend":
 		if len(raw) > 0 {
 			resp.error(http.StatusBadRequest, "the request body must be empty")

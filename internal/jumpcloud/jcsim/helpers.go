@@ -3,6 +3,7 @@ package jcsim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -127,7 +128,7 @@ func (s *Server) LockOut(org, id string) error {
 }
 
 // RemoveUser deletes a user out of band (reports keep a dangling manager, as a console delete
-// without cascade would leave them).
+// without cascade would leave them); it leaves its groups, as an API delete does.
 func (s *Server) RemoveUser(org, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,6 +141,7 @@ func (s *Server) RemoveUser(org, id string) error {
 		return fmt.Errorf("%w: user %q", ErrNotFound, id)
 	}
 	o.remove(r, s.Knobs().UsernameRules.CaseInsensitiveUnique)
+	o.dropMember(id)
 	return nil
 }
 
@@ -244,7 +246,7 @@ func (s *Server) SeedUsers(org string, n int) ([]User, error) {
 	return out, nil
 }
 
-// Reset deletes every user of every organization, empties the request log and drops queued
+// Reset deletes every user and group of every organization, empties the request log and drops queued
 // faults. API keys and knobs stay.
 func (s *Server) Reset() {
 	s.mu.Lock()
@@ -254,4 +256,261 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 	s.ClearFaults()
 	s.ResetLog()
+}
+
+// AddSSHKey gives a user a public SSH key, like a console edit (no validation of the key). It
+// returns the stored key.
+func (s *Server) AddSSHKey(org, userID, name, publicKey string) (SSHKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, err := s.resolveOrgLocked(org)
+	if err != nil {
+		return SSHKey{}, err
+	}
+	r := o.byID[userID]
+	if r == nil {
+		return SSHKey{}, fmt.Errorf("%w: user %q", ErrNotFound, userID)
+	}
+	key := SSHKey{ID: s.newID(), Name: name, PublicKey: publicKey, Created: formatTime(s.now())}
+	r.SSHKeys = append(slices.Clip(r.SSHKeys), key)
+	return key, nil
+}
+
+// groupLockedByID finds a group for a helper; callers hold s.mu.
+func (s *Server) groupLockedByID(org, id string) (*org, *groupRecord, error) {
+	o, err := s.resolveOrgLocked(org)
+	if err != nil {
+		return nil, nil, err
+	}
+	g := o.groupByID[id]
+	if g == nil {
+		return nil, nil, fmt.Errorf("%w: group %q", ErrNotFound, id)
+	}
+	return o, g, nil
+}
+
+// compileHelperQuery compiles a group's memberQuery for the helpers: a query without queryType
+// is read in the v2 DSL (filters with operation), one with it in the v1 DSL (operator).
+func compileHelperQuery(g *Group) (andExpr, error) {
+	if g.MemberQuery == nil {
+		return nil, nil
+	}
+	return compileQuery(g.MemberQuery, g.MemberQuery.QueryType == "")
+}
+
+// AddGroup stores a user group as given, like a console create: the name must be set and free,
+// the group valid; an empty ID gets a fresh one, an empty membershipMethod NOTSET. members are
+// its first static members (user ids). It returns the stored group.
+func (s *Server) AddGroup(org string, g Group, members ...string) (Group, error) {
+	k := s.Knobs()
+	g = g.clone()
+	if msg, _ := validateGroup(&g); msg != "" {
+		return Group{}, errors.New("jcsim: " + msg)
+	}
+	q, err := compileHelperQuery(&g)
+	if err != nil {
+		return Group{}, fmt.Errorf("jcsim: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, err := s.resolveOrgLocked(org)
+	if err != nil {
+		return Group{}, err
+	}
+	if g.ID == "" {
+		g.ID = s.newID()
+	} else if !isObjectID(g.ID) || o.groupByID[g.ID] != nil {
+		return Group{}, fmt.Errorf("jcsim: id %q is not a free 24-hex-digit id", g.ID)
+	}
+	if o.groupClash(g.Name, g.ID, k.GroupNameCaseInsensitive) {
+		return Group{}, fmt.Errorf("jcsim: group %q already exists", g.Name)
+	}
+	rec := &groupRecord{members: map[string]bool{}, query: q}
+	for _, id := range members {
+		if o.byID[id] == nil {
+			return Group{}, fmt.Errorf("%w: user %q", ErrNotFound, id)
+		}
+		rec.members[id] = true
+	}
+	g.OrganizationObjectID = o.id
+	g.normalize()
+	rec.Group = g
+	o.insertGroup(rec, k.GroupNameCaseInsensitive)
+	return o.view(rec, k), nil
+}
+
+// Groups returns copies of the organization's user groups in id order.
+func (s *Server) Groups(org string) []Group {
+	k := s.Knobs()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, err := s.resolveOrgLocked(org)
+	if err != nil {
+		return nil
+	}
+	out := make([]Group, len(o.groups))
+	for i, g := range o.groups {
+		out[i] = o.view(g, k)
+	}
+	return out
+}
+
+// Group returns a copy of one user group.
+func (s *Server) Group(org, id string) (Group, bool) {
+	k := s.Knobs()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, g, err := s.groupLockedByID(org, id)
+	if err != nil {
+		return Group{}, false
+	}
+	return o.view(g, k), true
+}
+
+// FindGroupName returns a copy of the user group with that exact name.
+func (s *Server) FindGroupName(org, name string) (Group, bool) {
+	k := s.Knobs()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, err := s.resolveOrgLocked(org)
+	if err != nil {
+		return Group{}, false
+	}
+	g := o.groupByName[groupNameKey(name, k.GroupNameCaseInsensitive)]
+	if g == nil || g.Name != name {
+		return Group{}, false
+	}
+	return o.view(g, k), true
+}
+
+// GroupMembers returns the user ids of a group's members in _id order (for a dynamic group, the
+// users its query selects now).
+func (s *Server) GroupMembers(org, id string) ([]string, error) {
+	k := s.Knobs()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, g, err := s.groupLockedByID(org, id)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, u := range o.memberRecords(g, k) {
+		out = append(out, u.ID)
+	}
+	return out, nil
+}
+
+// MemberOf returns the ids of the groups a user is a member of, in group order.
+func (s *Server) MemberOf(org, userID string) []string {
+	k := s.Knobs()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, err := s.resolveOrgLocked(org)
+	if err != nil {
+		return nil
+	}
+	out := []string{}
+	for _, g := range o.groups {
+		if o.isMember(g, userID, k) {
+			out = append(out, g.ID)
+		}
+	}
+	return out
+}
+
+// AddMember makes a user a static member of a group, like a console edit: no error for a
+// member already there, and dynamic groups too are changed (their stored members matter again
+// once they are made static).
+func (s *Server) AddMember(org, groupID, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, g, err := s.groupLockedByID(org, groupID)
+	if err != nil {
+		return err
+	}
+	if o.byID[userID] == nil {
+		return fmt.Errorf("%w: user %q", ErrNotFound, userID)
+	}
+	g.members[userID] = true
+	return nil
+}
+
+// RemoveMember removes a user from a group's static members, like a console edit (no error when
+// it was not one).
+func (s *Server) RemoveMember(org, groupID, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, g, err := s.groupLockedByID(org, groupID)
+	if err != nil {
+		return err
+	}
+	delete(g.members, userID)
+	return nil
+}
+
+// EditGroup changes a group with fn, like a console edit. The id, type and organization cannot
+// change; the name must stay free and the group valid. A group leaving DYNAMIC_AUTOMATED keeps
+// its current members as static ones.
+func (s *Server) EditGroup(org, id string, fn func(*Group)) error {
+	k := s.Knobs()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, g, err := s.groupLockedByID(org, id)
+	if err != nil {
+		return err
+	}
+	next := g.clone()
+	fn(&next)
+	next.ID, next.OrganizationObjectID = g.ID, g.OrganizationObjectID
+	next.normalize()
+	if msg, _ := validateGroup(&next); msg != "" {
+		return errors.New("jcsim: " + msg)
+	}
+	q, err := compileHelperQuery(&next)
+	if err != nil {
+		return fmt.Errorf("jcsim: %w", err)
+	}
+	if o.groupClash(next.Name, g.ID, k.GroupNameCaseInsensitive) {
+		return fmt.Errorf("jcsim: group %q already exists", next.Name)
+	}
+	o.setMethod(g, next.MembershipMethod, k)
+	o.renameGroup(g, next.Name, k.GroupNameCaseInsensitive)
+	g.Group, g.query = next, q
+	return nil
+}
+
+// RemoveGroup deletes a group out of band.
+func (s *Server) RemoveGroup(org, id string) error {
+	k := s.Knobs()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, g, err := s.groupLockedByID(org, id)
+	if err != nil {
+		return err
+	}
+	o.removeGroup(g, k.GroupNameCaseInsensitive)
+	return nil
+}
+
+// ApproveSuggestions applies the pending suggestions of a DYNAMIC_REVIEW_REQUIRED group, as an
+// administrator reviewing them in the console would: its members become the users its query
+// selects.
+func (s *Server) ApproveSuggestions(org, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, g, err := s.groupLockedByID(org, id)
+	if err != nil {
+		return err
+	}
+	if g.MembershipMethod != MembershipReviewRequired {
+		return fmt.Errorf("jcsim: group %q is not %s", g.Name, MembershipReviewRequired)
+	}
+	members := map[string]bool{}
+	for _, u := range o.users {
+		if g.matches(&u.User) {
+			members[u.ID] = true
+		}
+	}
+	g.members = members
+	return nil
 }

@@ -311,6 +311,29 @@ func TestAdminEndpoints(t *testing.T) {
 	if code, _ := admin("POST", "/reset", nil); code != 204 || s.UserCount("") != 0 {
 		t.Errorf("reset %d", code)
 	}
+	g, _ := s.AddGroup("", Group{Name: "g"})
+	v, _ := s.AddUser("", User{Username: "v", Email: "v@example.com"}, "")
+	_ = s.AddMember("", g.ID, v.ID)
+	code, b = admin("GET", "/groups", nil)
+	if code != 200 || !strings.Contains(string(b), `"members": [`+"\n"+`        "`+v.ID) {
+		t.Errorf("groups: %d %s", code, b)
+	}
+	code, b = admin("PUT", "/config", map[string]any{"groupDuplicateStatus": 400, "memberExistsStatus": 204, "memberMissingStatus": 409,
+		"dynamicMemberEditStatus": 403, "duplicateSSHKeyStatus": 409, "managerNull": true, "lenientSSHKeys": true, "groupNameCaseInsensitive": true,
+		"groupDeleteNoContent": true, "autoApproveSuggestions": true, "omitTotalCountHeader": true})
+	want := Knobs{GroupDuplicateStatus: 400, MemberExistsStatus: 204, MemberMissingStatus: 409, DynamicMemberEditStatus: 403, DuplicateSSHKeyStatus: 409,
+		ManagerNull: true, LenientSSHKeys: true, GroupNameCaseInsensitive: true, GroupDeleteNoContent: true, AutoApproveSuggestions: true, OmitTotalCountHeader: true}
+	if k := s.Knobs(); code != 200 || k.GroupDuplicateStatus != want.GroupDuplicateStatus || k.MemberExistsStatus != want.MemberExistsStatus ||
+		k.MemberMissingStatus != want.MemberMissingStatus || k.DynamicMemberEditStatus != want.DynamicMemberEditStatus || k.DuplicateSSHKeyStatus != want.DuplicateSSHKeyStatus ||
+		!k.ManagerNull || !k.LenientSSHKeys || !k.GroupNameCaseInsensitive || !k.GroupDeleteNoContent || !k.AutoApproveSuggestions || !k.OmitTotalCountHeader {
+		t.Errorf("group knobs: %d %s", code, b)
+	}
+	for _, bad := range []any{map[string]any{"groupDuplicateStatus": 404}, map[string]any{"memberExistsStatus": 404}, map[string]any{"memberMissingStatus": 500},
+		map[string]any{"dynamicMemberEditStatus": 204}, map[string]any{"duplicateSSHKeyStatus": 204}} {
+		if code, b := admin("PUT", "/config", bad); code != 400 {
+			t.Errorf("config %v: %d %s", bad, code, b)
+		}
+	}
 	if code, _ := admin("GET", "/nope", nil); code != 404 {
 		t.Errorf("unknown %d", code)
 	}
@@ -429,6 +452,10 @@ func TestKnobsValidateAndDefaults(t *testing.T) {
 	if k.DefaultState != StateActivated || k.DuplicateStatus != 400 || k.MaxLimit != 100 || k.MaxSearchLimit != 1000 || k.Faults.Code != 503 || *k.UsernameRules != DefaultUsernameRules() || *k.PasswordPolicy != DefaultPasswordPolicy() {
 		t.Errorf("defaults %+v", k)
 	}
+	if k.GroupDuplicateStatus != 409 || k.MemberExistsStatus != 409 || k.MemberMissingStatus != 404 || k.DynamicMemberEditStatus != 400 ||
+		k.DuplicateSSHKeyStatus != 0 || k.ManagerNull || k.LenientSSHKeys || k.AutoApproveSuggestions || k.OmitTotalCountHeader || k.GroupDeleteNoContent {
+		t.Errorf("group and SSH key defaults %+v", k)
+	}
 	if err := (Knobs{DefaultState: "STAGED", DuplicateStatus: 409}).Validate(); err != nil {
 		t.Error(err)
 	}
@@ -442,6 +469,9 @@ func TestConcurrentUse(t *testing.T) {
 	if _, err := s.SeedUsers("", 50); err != nil {
 		t.Fatal(err)
 	}
+	static, _ := s.AddGroup("", Group{Name: "static"})
+	dynamic, _ := s.AddGroup("", Group{Name: "x", MembershipMethod: MembershipAutomated,
+		MemberQuery: &MemberQuery{Filters: []MemberFilter{{Field: "department", Operation: "eq", Value: "X"}}}})
 	var wg sync.WaitGroup
 	var failures atomic.Int32
 	for w := range 6 {
@@ -456,6 +486,10 @@ func TestConcurrentUse(t *testing.T) {
 				var u User
 				_ = json.Unmarshal(b, &u)
 				s.do("PUT", "/api/systemusers/"+u.ID, map[string]any{"department": "X"})
+				s.do("POST", "/api/v2/usergroups/"+static.ID+"/members", map[string]any{"op": "add", "type": "user", "id": u.ID})
+				s.do("POST", "/api/systemusers/"+u.ID+"/sshkeys", map[string]any{"name": "k", "public_key": FakePublicKey(name)})
+				s.do("GET", "/api/v2/usergroups/"+dynamic.ID+"/members?limit=100", nil)
+				s.do("GET", "/api/v2/users/"+u.ID+"/memberof", nil)
 				s.do("GET", "/api/systemusers?limit=100&sort=-username", nil)
 				s.do("POST", "/api/search/systemusers", map[string]any{"filter": []any{map[string]any{"department": "X"}}})
 				if i%5 == 0 {
@@ -473,5 +507,10 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if n := s.UserCount(""); n != 50+6*15-6*3 {
 		t.Errorf("%d users", n)
+	}
+	for _, g := range []Group{static, dynamic} {
+		if m, _ := s.GroupMembers("", g.ID); len(m) != 6*15-6*3 {
+			t.Errorf("%s: %d members", g.Name, len(m))
+		}
 	}
 }

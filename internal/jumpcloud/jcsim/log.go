@@ -14,10 +14,17 @@ type Request struct {
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
 	Query  string    `json:"query,omitempty"`
-	// Op is the operation name ("list", "get", "create", ...; "unknown" for other routes).
-	Op     string `json:"op"`
-	Org    string `json:"org,omitempty"`
+	// Op is the operation name ("list", "get", "create", ..., "group-list", "member-add",
+	// "sshkey-add", ...; "unknown" for other routes).
+	Op  string `json:"op"`
+	Org string `json:"org,omitempty"`
+	// UserID is the system user the request is about: the path's user (v1, sshkey-*,
+	// memberof) or the member added or removed (member-add, member-remove).
 	UserID string `json:"userID,omitempty"`
+	// GroupID is the user group of a v2 group or member request.
+	GroupID string `json:"groupID,omitempty"`
+	// KeyID is the SSH key added (sshkey-add) or deleted (sshkey-delete).
+	KeyID string `json:"keyID,omitempty"`
 	// Status is the answer's status code; for a dropped connection, the status the operation
 	// would have answered (0 if it did not run).
 	Status int      `json:"status"`

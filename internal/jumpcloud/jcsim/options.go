@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -57,10 +58,44 @@ type Knobs struct {
 	// RejectPutActivateStaged makes PUT state=ACTIVATED on a STAGED user a 400 (whether
 	// JumpCloud allows it is undocumented; by default it is allowed).
 	RejectPutActivateStaged bool `json:"rejectPutActivateStaged,omitempty"`
-	// MaxLimit caps limit on GET /systemusers (default 100); larger values are lowered.
+	// MaxLimit caps limit on GET /systemusers and the v2 lists (default 100, the documented
+	// "Limited to 100"); larger values are lowered.
 	MaxLimit int `json:"maxLimit,omitempty"`
 	// MaxSearchLimit caps limit on POST /search/systemusers (default 1000).
 	MaxSearchLimit int `json:"maxSearchLimit,omitempty"`
+	// ManagerNull answers a user without a manager with "manager": null, as the simulator did
+	// before it followed the document, whose type for manager is string (default: "").
+	ManagerNull bool `json:"managerNull,omitempty"`
+
+	// LenientSSHKeys accepts any non-empty public_key (default: an OpenSSH public key line of
+	// a known type is required, else 400).
+	LenientSSHKeys bool `json:"lenientSSHKeys,omitempty"`
+	// DuplicateSSHKeyStatus refuses a key a user already has (same type and key, whatever the
+	// name and comment) with this status, 400 or 409; 0 (default) accepts duplicates.
+	DuplicateSSHKeyStatus int `json:"duplicateSSHKeyStatus,omitempty"`
+
+	// GroupDuplicateStatus is the status of a group name that another group of the
+	// organization has, on create and update: 409 (default) or 400.
+	GroupDuplicateStatus int `json:"groupDuplicateStatus,omitempty"`
+	// GroupNameCaseInsensitive makes "Admins" clash with "admins".
+	GroupNameCaseInsensitive bool `json:"groupNameCaseInsensitive,omitempty"`
+	// GroupDeleteNoContent answers DELETE /v2/usergroups/{id} with 204 and no body instead of
+	// 200 with the deleted group (the document lists both).
+	GroupDeleteNoContent bool `json:"groupDeleteNoContent,omitempty"`
+	// MemberExistsStatus answers adding a user who is already a member: 409 "Already Exists"
+	// (default), 400, or 204 to accept it as a no-op.
+	MemberExistsStatus int `json:"memberExistsStatus,omitempty"`
+	// MemberMissingStatus answers removing a user who is not a member: 404 (default), 400,
+	// 409, or 204 to accept it as a no-op.
+	MemberMissingStatus int `json:"memberMissingStatus,omitempty"`
+	// DynamicMemberEditStatus answers POST .../members on a dynamic group (DYNAMIC_AUTOMATED
+	// or DYNAMIC_REVIEW_REQUIRED): 400 (default), 403 or 409.
+	DynamicMemberEditStatus int `json:"dynamicMemberEditStatus,omitempty"`
+	// AutoApproveSuggestions makes DYNAMIC_REVIEW_REQUIRED groups behave like DYNAMIC_AUTOMATED
+	// ones: their members are the query's result, with no suggestions waiting for review.
+	AutoApproveSuggestions bool `json:"autoApproveSuggestions,omitempty"`
+	// OmitTotalCountHeader leaves the x-total-count header out of v2 list answers.
+	OmitTotalCountHeader bool `json:"omitTotalCountHeader,omitempty"`
 
 	// Latency is added to every /api request, plus a uniform random Jitter in [0, Jitter).
 	Latency time.Duration `json:"latency,omitempty"`
@@ -131,7 +166,10 @@ type Faults struct {
 // Fault is a deterministic, counted failure for the next requests of one operation.
 type Fault struct {
 	// Op is the operation name ("list", "get", "create", "update", "delete", "search",
-	// "activate", "suspend", "unlock", "expire", "resetmfa") or "*" for any.
+	// "activate", "suspend", "unlock", "expire", "resetmfa", "sshkey-list", "sshkey-add",
+	// "sshkey-delete", "group-list", "group-get", "group-create", "group-update",
+	// "group-delete", "member-list", "member-add", "member-remove", "membership", "memberof")
+	// or "*" for any.
 	Op string `json:"op"`
 	// Times is how many requests fail (default 1).
 	Times int `json:"times"`
@@ -146,8 +184,9 @@ type Fault struct {
 }
 
 // Hook is called before an operation runs (after authentication, rate limiting and fault
-// injection), outside any lock, with the operation name and the user id from the path ("" for
-// list, search and create). It may block: the request waits for it.
+// injection), outside any lock, with the operation name and the id from the path: a user's for
+// v1 operations, sshkey-* and memberof, a group's for group-*, member-* and membership ("" for
+// lists, search and creates). It may block: the request waits for it.
 type Hook func(op, userID string)
 
 func (k Knobs) withDefaults() Knobs {
@@ -174,7 +213,24 @@ func (k Knobs) withDefaults() Knobs {
 	if k.Faults.Code == 0 {
 		k.Faults.Code = http.StatusServiceUnavailable
 	}
+	if k.GroupDuplicateStatus == 0 {
+		k.GroupDuplicateStatus = http.StatusConflict
+	}
+	if k.MemberExistsStatus == 0 {
+		k.MemberExistsStatus = http.StatusConflict
+	}
+	if k.MemberMissingStatus == 0 {
+		k.MemberMissingStatus = http.StatusNotFound
+	}
+	if k.DynamicMemberEditStatus == 0 {
+		k.DynamicMemberEditStatus = http.StatusBadRequest
+	}
 	return k
+}
+
+// oneOf reports whether code is 0 (the default) or one of allowed.
+func oneOf(code int, allowed ...int) bool {
+	return code == 0 || slices.Contains(allowed, code)
 }
 
 // Validate reports knobs that make no sense (the CLI and PUT /_sim/config use it).
@@ -184,10 +240,21 @@ func (k Knobs) Validate() error {
 	default:
 		return fmt.Errorf("defaultState must be ACTIVATED or STAGED, not %q", k.DefaultState)
 	}
-	switch k.DuplicateStatus {
-	case 0, http.StatusBadRequest, http.StatusConflict:
-	default:
-		return fmt.Errorf("duplicateStatus must be 400 or 409, not %d", k.DuplicateStatus)
+	for _, c := range []struct {
+		name    string
+		code    int
+		allowed []int
+	}{
+		{"duplicateStatus", k.DuplicateStatus, []int{400, 409}},
+		{"duplicateSSHKeyStatus", k.DuplicateSSHKeyStatus, []int{400, 409}},
+		{"groupDuplicateStatus", k.GroupDuplicateStatus, []int{400, 409}},
+		{"memberExistsStatus", k.MemberExistsStatus, []int{204, 400, 409}},
+		{"memberMissingStatus", k.MemberMissingStatus, []int{204, 400, 404, 409}},
+		{"dynamicMemberEditStatus", k.DynamicMemberEditStatus, []int{400, 403, 409}},
+	} {
+		if !oneOf(c.code, c.allowed...) {
+			return fmt.Errorf("%s must be one of %v, not %d", c.name, c.allowed, c.code)
+		}
 	}
 	if k.UsernameRules != nil && k.UsernameRules.Pattern != "" {
 		if _, err := regexp.Compile(k.UsernameRules.Pattern); err != nil {

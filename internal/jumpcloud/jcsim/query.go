@@ -14,26 +14,32 @@ import (
 	"strings"
 )
 
-// expr is a boolean condition on a user.
+// row is what a filter looks at: a user, a group, or a graph object of a v2 membership list.
+type row interface {
+	// values returns the values at a dotted field path (none for an unknown field).
+	values(field string) []any
+}
+
+// expr is a boolean condition on a row.
 type expr interface {
-	match(u *User) bool
+	match(r row) bool
 }
 
 type andExpr []expr
 type orExpr []expr
 
-func (a andExpr) match(u *User) bool {
+func (a andExpr) match(r row) bool {
 	for _, e := range a {
-		if !e.match(u) {
+		if !e.match(r) {
 			return false
 		}
 	}
 	return true
 }
 
-func (o orExpr) match(u *User) bool {
+func (o orExpr) match(r row) bool {
 	for _, e := range o {
-		if e.match(u) {
+		if e.match(r) {
 			return true
 		}
 	}
@@ -301,8 +307,8 @@ func allOperators(m map[string]json.RawMessage) bool {
 	return true
 }
 
-func (c cond) match(u *User) bool {
-	vals := userValues(u, c.field)
+func (c cond) match(r row) bool {
+	vals := r.values(c.field)
 	if len(vals) == 0 {
 		vals = []any{nil} // a missing field is null, as in Mongo
 	}
@@ -357,6 +363,9 @@ func (c cond) matchOne(v any) bool {
 	case "$regex":
 		s, ok := v.(string)
 		return ok && c.re.MatchString(s)
+	case "search":
+		s, ok := v.(string)
+		return ok && strings.Contains(strings.ToLower(s), strings.ToLower(text(c.value)))
 	case "$sw", "$ew", "$co", "$nco":
 		s, ok := v.(string)
 		if !ok {
@@ -529,8 +538,8 @@ func typeRank(v any) int {
 	return 4
 }
 
-func sortValue(u *User, field string) any {
-	vals := userValues(u, field)
+func sortValue(r row, field string) any {
+	vals := r.values(field)
 	if len(vals) == 0 {
 		return nil
 	}
@@ -556,13 +565,13 @@ type textSearch struct {
 
 var defaultSearchFields = []string{"username", "email", "firstname", "lastname", "displayname"}
 
-func (t *textSearch) match(u *User) bool {
+func (t *textSearch) match(r row) bool {
 	fields := t.fields
 	if len(fields) == 0 {
 		fields = defaultSearchFields
 	}
 	for _, f := range fields {
-		for _, v := range userValues(u, f) {
+		for _, v := range r.values(f) {
 			s, ok := v.(string)
 			if !ok {
 				continue
@@ -725,4 +734,88 @@ func (o *org) run(q listQuery) (int, []*record) {
 		page = append(page, matches[start:end]...)
 	}
 	return total, page
+}
+
+// v2Ops maps API v2 filter operators (no "$": eq, ne, gt, ge, lt, le, in, search) to conditions.
+// between is documented without an encoding for its two bounds, so it is refused.
+var v2Ops = map[string]string{"eq": "$eq", "ne": "$ne", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte", "in": "$in", "search": "search"}
+
+// parseV2Filter parses an API v2 filter, field:op:value. The value is everything after the second
+// colon; in takes "|"-separated terms; search is a case-insensitive substring match.
+func parseV2Filter(s string) (cond, error) {
+	field, rest, ok := strings.Cut(s, ":")
+	op, value, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || field == "" {
+		return cond{}, fmt.Errorf("invalid filter %q: want <field>:<operator>:<value>", s)
+	}
+	mapped, known := v2Ops[op]
+	if !known {
+		return cond{}, fmt.Errorf("invalid filter operator %q: API v2 operators are eq, ne, gt, ge, lt, le, in and search", op)
+	}
+	c := cond{field: field, op: mapped, value: value}
+	if op == "in" {
+		terms := splitTerms(value)
+		vals := make([]any, len(terms))
+		for i, t := range terms {
+			vals[i] = t
+		}
+		c.value = vals
+	}
+	return c, nil
+}
+
+// parseV2Filters reads the filter query parameter of a v2 list: repeated, and (the document's
+// style form, explode false) comma-separated. A comma only separates filters when every piece
+// is a filter of its own, so "name:eq:Sales, EU" stays one filter.
+func parseV2Filters(vals []string) ([]expr, error) {
+	var out []expr
+	for _, v := range vals {
+		if v == "" {
+			continue
+		}
+		pieces := []string{v}
+		if parts := strings.Split(v, ","); len(parts) > 1 {
+			split := true
+			for _, p := range parts {
+				if _, err := parseV2Filter(p); err != nil {
+					split = false
+					break
+				}
+			}
+			if split {
+				pieces = parts
+			}
+		}
+		for _, p := range pieces {
+			c, err := parseV2Filter(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// sortRows sorts rows stably by keys; rows that compare equal keep their order.
+func sortRows[T row](rows []T, keys []sortKey) {
+	if len(keys) == 0 {
+		return
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		for _, k := range keys {
+			n := compareForSort(sortValue(rows[i], k.field), sortValue(rows[j], k.field))
+			if n != 0 {
+				return (n < 0) != k.desc
+			}
+		}
+		return false
+	})
+}
+
+// page returns rows[skip:skip+limit], clamped.
+func page[T any](rows []T, skip, limit int) []T {
+	start := min(skip, len(rows))
+	end := min(start+limit, len(rows))
+	return rows[start:end]
 }

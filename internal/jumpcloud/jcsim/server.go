@@ -161,16 +161,18 @@ func (s *Server) SetKnobs(k Knobs) {
 	old := s.knobs
 	s.knobs = k.withDefaults()
 	newCI := s.knobs.UsernameRules.CaseInsensitiveUnique
+	newGroupCI := s.knobs.GroupNameCaseInsensitive
 	s.knobsMu.Unlock()
 	if old.RateLimit != k.RateLimit {
 		s.faultMu.Lock()
 		s.limiters = map[string]*rate.Limiter{}
 		s.faultMu.Unlock()
 	}
-	if old.UsernameRules.CaseInsensitiveUnique != newCI {
+	if old.UsernameRules.CaseInsensitiveUnique != newCI || old.GroupNameCaseInsensitive != newGroupCI {
 		s.mu.Lock()
 		for _, o := range s.orgs {
 			o.reindexAll(newCI)
+			o.reindexGroups(newGroupCI)
 		}
 		s.mu.Unlock()
 	}
@@ -258,49 +260,86 @@ func (s *Server) SetHook(fn Hook) {
 	s.hook.Store(&fn)
 }
 
-// routes: the API paths below /api.
-func route(method, path string) (op, id string, status int) {
+// routed is where route sends a request: the operation, the ids in the path and whether it is an
+// API v2 route; status is non-zero for a path or method the API does not have.
+type routed struct {
+	op     string
+	id     string // the user (v1, sshkey-*, memberof) or group (group-*, member-*, membership)
+	sub    string // the SSH key of sshkey-delete
+	v2     bool
+	group  bool // id is a group's
+	status int
+}
+
+// v1Actions maps the action paths below /systemusers/{id}/ to their operations.
+var v1Actions = map[string]string{
+	"state/activate": "activate", "state/suspend": "suspend", "unlock": "unlock",
+	"expire": "expire", "resetmfa": "resetmfa",
+}
+
+// byMethod picks the operation of method among ops, or answers 405.
+func byMethod(method string, ops map[string]string, rt routed) routed {
+	if op, ok := ops[method]; ok {
+		rt.op = op
+		return rt
+	}
+	rt.op, rt.status = "unknown", http.StatusMethodNotAllowed
+	return rt
+}
+
+// route maps a path below /api to its operation.
+func route(method, path string) routed {
 	path = strings.TrimSuffix(path, "/")
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) > 0 && parts[0] == "v2" {
+		return routeV2(method, parts[1:])
+	}
+	notFound := routed{op: "unknown", status: http.StatusNotFound}
 	switch {
 	case len(parts) == 1 && parts[0] == "systemusers":
-		switch method {
-		case http.MethodGet:
-			return "list", "", 0
-		case http.MethodPost:
-			return "create", "", 0
-		}
+		return byMethod(method, map[string]string{http.MethodGet: "list", http.MethodPost: "create"}, routed{})
 	case len(parts) == 2 && parts[0] == "search" && parts[1] == "systemusers":
-		if method == http.MethodPost {
-			return "search", "", 0
-		}
+		return byMethod(method, map[string]string{http.MethodPost: "search"}, routed{})
 	case len(parts) >= 2 && parts[0] == "systemusers" && parts[1] != "":
-		id = parts[1]
+		rt := routed{id: parts[1]}
 		rest := strings.Join(parts[2:], "/")
-		switch rest {
-		case "":
-			switch method {
-			case http.MethodGet:
-				return "get", id, 0
-			case http.MethodPut:
-				return "update", id, 0
-			case http.MethodDelete:
-				return "delete", id, 0
-			}
-		case "state/activate", "state/suspend", "unlock", "expire", "resetmfa":
-			if method == http.MethodPost {
-				return map[string]string{
-					"state/activate": "activate", "state/suspend": "suspend", "unlock": "unlock",
-					"expire": "expire", "resetmfa": "resetmfa",
-				}[rest], id, 0
-			}
-		default:
-			return "unknown", "", http.StatusNotFound
+		switch {
+		case rest == "":
+			return byMethod(method, map[string]string{http.MethodGet: "get", http.MethodPut: "update", http.MethodDelete: "delete"}, rt)
+		case v1Actions[rest] != "":
+			return byMethod(method, map[string]string{http.MethodPost: v1Actions[rest]}, rt)
+		case rest == "sshkeys":
+			return byMethod(method, map[string]string{http.MethodGet: "sshkey-list", http.MethodPost: "sshkey-add"}, rt)
+		case len(parts) == 4 && parts[2] == "sshkeys" && parts[3] != "":
+			rt.sub = parts[3]
+			return byMethod(method, map[string]string{http.MethodDelete: "sshkey-delete"}, rt)
 		}
-	default:
-		return "unknown", "", http.StatusNotFound
 	}
-	return "unknown", id, http.StatusMethodNotAllowed
+	return notFound
+}
+
+// routeV2 maps a path below /api/v2 to its operation.
+func routeV2(method string, parts []string) routed {
+	rt := routed{v2: true}
+	switch {
+	case len(parts) == 1 && parts[0] == "usergroups":
+		return byMethod(method, map[string]string{http.MethodGet: "group-list", http.MethodPost: "group-create"}, rt)
+	case len(parts) >= 2 && parts[0] == "usergroups" && parts[1] != "":
+		rt.id, rt.group = parts[1], true
+		switch strings.Join(parts[2:], "/") {
+		case "":
+			return byMethod(method, map[string]string{http.MethodGet: "group-get", http.MethodPut: "group-update", http.MethodDelete: "group-delete"}, rt)
+		case "members":
+			// member-add becomes member-remove once the body is read (see memberOpName).
+			return byMethod(method, map[string]string{http.MethodGet: "member-list", http.MethodPost: "member-add"}, rt)
+		case "membership":
+			return byMethod(method, map[string]string{http.MethodGet: "membership"}, rt)
+		}
+	case len(parts) == 3 && parts[0] == "users" && parts[1] != "" && parts[2] == "memberof":
+		rt.id = parts[1]
+		return byMethod(method, map[string]string{http.MethodGet: "memberof"}, rt)
+	}
+	return routed{op: "unknown", v2: true, status: http.StatusNotFound}
 }
 
 // response is an answer being built; it is written (or dropped) once the operation ran.
@@ -308,6 +347,7 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	v2     bool // errors take API v2's shape
 }
 
 func newResponse() *response { return &response{header: http.Header{}} }
@@ -336,8 +376,30 @@ type errorBody struct {
 	Details []any  `json:"details,omitempty"`
 }
 
+// v2ErrorBody is API v2's Error: status is a machine-readable code such as "nullName", left out
+// on generic errors.
+type v2ErrorBody struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Status  string `json:"status,omitempty"`
+}
+
+// error writes JumpCloud's error body: v1's status is the status text, v2's is left out.
 func (r *response) error(status int, msg string) {
+	if r.v2 {
+		r.json(status, v2ErrorBody{Code: status, Message: msg})
+		return
+	}
 	r.json(status, errorBody{Code: status, Message: msg, Status: http.StatusText(status)})
+}
+
+// badRequest writes a 400 with a machine-readable reason (v2's status; v1 keeps the text).
+func (r *response) badRequest(msg, reason string) {
+	if r.v2 {
+		r.json(http.StatusBadRequest, v2ErrorBody{Code: http.StatusBadRequest, Message: msg, Status: reason})
+		return
+	}
+	r.error(http.StatusBadRequest, msg)
 }
 
 func (r *response) writeTo(w http.ResponseWriter) {
@@ -350,7 +412,8 @@ func (r *response) writeTo(w http.ResponseWriter) {
 type call struct {
 	r     *http.Request
 	op    string
-	id    string
+	id    string // the path's user or group
+	sub   string // the path's SSH key
 	org   string
 	body  []byte
 	knobs Knobs
@@ -386,8 +449,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp.error(http.StatusNotFound, "Not Found")
 		return
 	}
-	op, id, status := route(r.Method, "/"+apiPath)
-	entry.Op, entry.UserID = op, id
+	rt := route(r.Method, "/"+apiPath)
+	op, id, status := rt.op, rt.id, rt.status
+	resp.v2 = rt.v2
+	entry.Op = op
+	switch {
+	case rt.group:
+		entry.GroupID = id
+	default:
+		entry.UserID = id
+	}
+	if op == "sshkey-delete" {
+		entry.KeyID = rt.sub
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {
 		resp.error(http.StatusBadRequest, "could not read the request body")
@@ -398,6 +472,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entry.Fields = topLevelKeys(body)
+	if op == "member-add" {
+		op = memberOpName(body)
+		entry.Op = op
+	}
 	knobs := s.Knobs()
 	if status == 0 && op == "suspend" && knobs.DisableSuspendRoute {
 		status = http.StatusNotFound
@@ -441,7 +519,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := s.hook.Load(); h != nil {
 		(*h)(op, id)
 	}
-	c := &call{r: r, op: op, id: id, org: orgID, body: body, knobs: knobs, entry: entry}
+	c := &call{r: r, op: op, id: id, sub: rt.sub, org: orgID, body: body, knobs: knobs, entry: entry}
 	s.dispatch(c, resp)
 
 	drop = faulted && fault.AfterCommit
@@ -474,6 +552,30 @@ func (s *Server) dispatch(c *call, resp *response) {
 		s.handleDelete(c, resp)
 	case "search":
 		s.handleSearch(c, resp)
+	case "sshkey-list":
+		s.handleSSHKeyList(c, resp)
+	case "sshkey-add":
+		s.handleSSHKeyAdd(c, resp)
+	case "sshkey-delete":
+		s.handleSSHKeyDelete(c, resp)
+	case "group-list":
+		s.handleGroupList(c, resp)
+	case "group-get":
+		s.handleGroupGet(c, resp)
+	case "group-create":
+		s.handleGroupCreate(c, resp)
+	case "group-update":
+		s.handleGroupUpdate(c, resp)
+	case "group-delete":
+		s.handleGroupDelete(c, resp)
+	case "member-list":
+		s.handleMemberList(c, resp)
+	case "member-add", "member-remove":
+		s.handleMemberChange(c, resp)
+	case "membership":
+		s.handleMembership(c, resp)
+	case "memberof":
+		s.handleMemberOf(c, resp)
 	default:
 		s.handleAction(c, resp)
 	}

@@ -527,9 +527,21 @@ func TestUpdateSemantics(t *testing.T) {
 		t.Errorf("mfa merged: %+v", got.MFA)
 	}
 	got = put(map[string]any{"manager": nil, "jobTitle": nil, "phoneNumbers": []any{}})
-	if got.Manager != nil || got.JobTitle != "" || len(got.PhoneNumbers) != 0 {
-		t.Errorf("null clears: %+v", got)
+	if got.Manager == nil || *got.Manager != "" || got.JobTitle != "" || len(got.PhoneNumbers) != 0 {
+		t.Errorf("null clears (a user without a manager is answered with \"\"): %+v", got)
 	}
+	if stored, _ := s.User("", u.ID); stored.Manager != nil {
+		t.Errorf("stored manager: %q", *stored.Manager)
+	}
+	put(map[string]any{"manager": boss.ID})
+	if got = put(map[string]any{"manager": ""}); *got.Manager != "" {
+		t.Errorf(`"manager": "" clears too: %q`, *got.Manager)
+	}
+	s.UpdateKnobs(func(k *Knobs) { k.ManagerNull = true })
+	if code, _, b := s.do("GET", "/api/systemusers/"+u.ID+"?fields=manager", nil); code != 200 || !strings.Contains(string(b), `"manager":null`) {
+		t.Errorf("ManagerNull: %d %s", code, b)
+	}
+	s.UpdateKnobs(func(k *Knobs) { k.ManagerNull = false })
 	got = put(map[string]any{"_id": "ffffffffffffffffffffffff", "created": "x", "activated": true, "totp_enabled": true})
 	if got.ID != u.ID || got.Created != u.Created || got.Activated || got.TOTPEnabled {
 		t.Errorf("read-only fields changed: %+v", got)

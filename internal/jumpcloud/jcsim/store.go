@@ -17,7 +17,7 @@ type record struct {
 }
 
 // org holds one organization's users ordered by _id (which is creation order), plus indexes
-// for the unique fields.
+// for the unique fields, and its user groups ordered by id.
 type org struct {
 	id           string
 	users        []*record // sorted by ID
@@ -25,6 +25,10 @@ type org struct {
 	byUsername   map[string]*record
 	byEmail      map[string]*record
 	byEmployeeID map[string]*record
+
+	groups      []*groupRecord // sorted by ID
+	groupByID   map[string]*groupRecord
+	groupByName map[string]*groupRecord
 }
 
 func newOrg(id string) *org {
@@ -34,6 +38,8 @@ func newOrg(id string) *org {
 		byUsername:   map[string]*record{},
 		byEmail:      map[string]*record{},
 		byEmployeeID: map[string]*record{},
+		groupByID:    map[string]*groupRecord{},
+		groupByName:  map[string]*groupRecord{},
 	}
 }
 

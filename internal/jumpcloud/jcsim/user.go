@@ -76,6 +76,15 @@ type MFAEnrollment struct {
 	WebAuthnStatus string `json:"webAuthnStatus"`
 }
 
+// SSHKey is one of a user's public SSH keys (sshkeylist). ID and Created are assigned by the
+// simulator.
+type SSHKey struct {
+	ID        string `json:"_id"`
+	Name      string `json:"name"`
+	PublicKey string `json:"public_key"`
+	Created   string `json:"create_date"`
+}
+
 // User is a system user as the simulator stores and returns it (systemuserreturn). The password
 // is not part of it: it is kept apart, hashed, and never returned.
 type User struct {
@@ -97,7 +106,8 @@ type User struct {
 	EmployeeType       string         `json:"employeeType"`
 	EmployeeIdentifier string         `json:"employeeIdentifier"`
 	Description        string         `json:"description"`
-	// Manager is the manager's _id; nil (null) when none.
+	// Manager is the manager's _id; nil when none, which the API answers as "" (the document's
+	// type is string) or, with the ManagerNull knob, as null.
 	Manager       *string        `json:"manager"`
 	PhoneNumbers  []PhoneNumber  `json:"phoneNumbers"`
 	Addresses     []Address      `json:"addresses"`
@@ -121,6 +131,7 @@ type User struct {
 	SambaServiceUser              bool          `json:"samba_service_user"`
 	AllowPublicKey                bool          `json:"allow_public_key"`
 	PublicKey                     string        `json:"public_key"`
+	SSHKeys                       []SSHKey      `json:"ssh_keys"`
 	EnableManagedUID              bool          `json:"enable_managed_uid"`
 	UnixUID                       int           `json:"unix_uid,omitempty"`
 	UnixGUID                      int           `json:"unix_guid,omitempty"`
@@ -153,6 +164,7 @@ func (u *User) clone() User {
 	c.Addresses = append([]Address{}, u.Addresses...)
 	c.Attributes = append([]Attribute{}, u.Attributes...)
 	c.Relationships = append([]Relationship{}, u.Relationships...)
+	c.SSHKeys = append([]SSHKey{}, u.SSHKeys...)
 	c.AccountLockedDate = cloneStr(u.AccountLockedDate)
 	c.PasswordExpirationDate = cloneStr(u.PasswordExpirationDate)
 	c.PasswordDate = cloneStr(u.PasswordDate)
@@ -170,8 +182,15 @@ func cloneStr(p *string) *string {
 
 func strPtr(s string) *string { return &s }
 
-// normalize makes lists non-nil (so they encode as []) and keeps suspended consistent.
+// normalize makes lists non-nil (so they encode as []), keeps suspended consistent and takes an
+// empty manager for none.
 func (u *User) normalize() {
+	if u.Manager != nil && *u.Manager == "" {
+		u.Manager = nil
+	}
+	if u.SSHKeys == nil {
+		u.SSHKeys = []SSHKey{}
+	}
 	if u.PhoneNumbers == nil {
 		u.PhoneNumbers = []PhoneNumber{}
 	}
@@ -305,10 +324,21 @@ func userValues(u *User, field string) []any {
 	return lookup(reflect.ValueOf(u).Elem(), strings.Split(field, "."))
 }
 
+func (u *User) values(field string) []any { return userValues(u, field) }
+
+// emptyManager is how a user without a manager is answered: the document types manager as string.
+var emptyManager = ""
+
 // render encodes u, keeping only fields (top-level keys; "_id" always) when fields is not empty,
-// and adding extra keys.
-func render(u *User, fields []string, extra map[string]any) json.RawMessage {
-	b, _ := json.Marshal(u)
+// and adding extra keys. A user without a manager gets "manager": "" (null with nullManager).
+func render(u *User, fields []string, extra map[string]any, nullManager bool) json.RawMessage {
+	w := u
+	if u.Manager == nil && !nullManager {
+		c := *u
+		c.Manager = &emptyManager
+		w = &c
+	}
+	b, _ := json.Marshal(w)
 	if len(fields) == 0 && len(extra) == 0 {
 		return b
 	}
