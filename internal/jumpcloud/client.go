@@ -164,6 +164,9 @@ type request struct {
 	retry  retryPolicy
 	// secrets are redacted from any server message (the password being sent, if any).
 	secrets []string
+	// header holds extra request headers (e.g. x-query-dsl). The client's own headers
+	// (x-api-key, x-org-id, Accept, Content-Type, User-Agent) are set after these and win.
+	header http.Header
 }
 
 // response is a 2xx answer.
@@ -250,6 +253,9 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	req, err := http.NewRequestWithContext(actx, r.method, target, body)
 	if err != nil {
 		return nil, fmt.Errorf("building request: %w", err)
+	}
+	for k, vs := range r.header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
 	req.Header.Set("x-api-key", c.apiKey)
 	if c.orgID != "" {

@@ -131,26 +131,27 @@ type wireAttribute struct {
 
 // wireUser is systemuserreturn / systemuserSearchReturn, the fields the operator cares about.
 type wireUser struct {
-	ID                 lenientString     `json:"_id"`
-	Username           lenientString     `json:"username"`
-	Email              lenientString     `json:"email"`
-	Firstname          lenientString     `json:"firstname"`
-	Middlename         lenientString     `json:"middlename"`
-	Lastname           lenientString     `json:"lastname"`
-	Displayname        lenientString     `json:"displayname"`
-	AlternateEmail     lenientString     `json:"alternateEmail"`
-	JobTitle           lenientString     `json:"jobTitle"`
-	Department         lenientString     `json:"department"`
-	Company            lenientString     `json:"company"`
-	CostCenter         lenientString     `json:"costCenter"`
-	Location           lenientString     `json:"location"`
-	EmployeeType       lenientString     `json:"employeeType"`
-	EmployeeIdentifier lenientString     `json:"employeeIdentifier"`
-	Description        lenientString     `json:"description"`
-	Manager            lenientString     `json:"manager"`
-	PhoneNumbers       []json.RawMessage `json:"phoneNumbers"`
-	Addresses          []json.RawMessage `json:"addresses"`
-	Attributes         []json.RawMessage `json:"attributes"`
+	ID                 lenientString      `json:"_id"`
+	Username           lenientString      `json:"username"`
+	Email              lenientString      `json:"email"`
+	Firstname          lenientString      `json:"firstname"`
+	Middlename         lenientString      `json:"middlename"`
+	Lastname           lenientString      `json:"lastname"`
+	Displayname        lenientString      `json:"displayname"`
+	AlternateEmail     lenientString      `json:"alternateEmail"`
+	JobTitle           lenientString      `json:"jobTitle"`
+	Department         lenientString      `json:"department"`
+	Company            lenientString      `json:"company"`
+	CostCenter         lenientString      `json:"costCenter"`
+	Location           lenientString      `json:"location"`
+	EmployeeType       lenientString      `json:"employeeType"`
+	EmployeeIdentifier lenientString      `json:"employeeIdentifier"`
+	Description        lenientString      `json:"description"`
+	Manager            lenientString      `json:"manager"`
+	PhoneNumbers       []json.RawMessage  `json:"phoneNumbers"`
+	Addresses          []json.RawMessage  `json:"addresses"`
+	Attributes         []json.RawMessage  `json:"attributes"`
+	SSHKeys            *[]json.RawMessage `json:"ssh_keys"`
 
 	State             lenientString `json:"state"`
 	Activated         lenientBool   `json:"activated"`
@@ -247,6 +248,15 @@ func (w *wireUser) toUser() User {
 		CreationSource:                string(w.CreationSource),
 		Organization:                  string(w.Organization),
 		Created:                       w.Created.t,
+	}
+	if w.SSHKeys != nil {
+		u.HasSSHKeys = true
+		for _, raw := range *w.SSHKeys {
+			var k wireSSHKey
+			if json.Unmarshal(raw, &k) == nil {
+				u.SSHKeys = append(u.SSHKeys, k.toSSHKey())
+			}
+		}
 	}
 	for _, raw := range w.PhoneNumbers {
 		var p wirePhoneNumber

@@ -19,7 +19,8 @@ const (
 	KindNotFound Kind = "NotFound"
 	// KindAlreadyExists: a create or update clashed with another user's unique username, email or
 	// employeeIdentifier. JumpCloud answers this as 400 ("User already exists or Bad Request") or
-	// 409; both are mapped here.
+	// 409; both are mapped here. Likewise a user group's name on group create/update, and a key
+	// the user already has on SSH key add.
 	KindAlreadyExists Kind = "AlreadyExists"
 	// KindValidation: JumpCloud rejected the request's content (400/422), e.g. a password that
 	// breaks the password policy. FieldViolations carries JumpCloud's details when it sent them.
@@ -35,7 +36,7 @@ const (
 	// context). errors.Is(err, context.Canceled / context.DeadlineExceeded) works through it.
 	KindUnavailable Kind = "Unavailable"
 	// KindConflict: 409 on an operation other than create/update (e.g. deleting a manager without
-	// cascade_manager, activating a suspended user).
+	// cascade_manager, activating a suspended user, editing the members of a dynamic group).
 	KindConflict Kind = "Conflict"
 	// KindUnknown: any other non-2xx answer, or a 2xx answer whose body could not be decoded.
 	KindUnknown Kind = "Unknown"
@@ -69,6 +70,11 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the underlying transport or decoding error, if any.
 	Err error
+
+	// reason is JumpCloud's machine-readable "status" field, when the body was JSON and had one
+	// (API v2 documents it as a stable error code, e.g. "invalidName"; v1 sends the HTTP status
+	// text). Only the client itself reads it (see membershipSettled).
+	reason string
 }
 
 func (e *Error) Error() string {
@@ -165,6 +171,7 @@ const maxMessageLen = 512
 // errorBody is the JSON shape of JumpCloud's Error / ErrorDetails.
 type errorBody struct {
 	Message string            `json:"message"`
+	Status  any               `json:"status"`
 	Details []json.RawMessage `json:"details"`
 }
 
@@ -181,21 +188,27 @@ type fieldViolationBody struct {
 // classify turns a non-2xx HTTP answer into an *Error. It is the only place that decides a Kind
 // from an answer:
 //
-//	400 on create/update whose message says the user already exists -> AlreadyExists
+//	400 on a write of a unique field whose message says it already exists -> AlreadyExists
 //	400, 422                                                         -> Validation
 //	401 -> Unauthorized; 403 -> Forbidden; 404 -> NotFound
-//	409 on create/update -> AlreadyExists; 409 elsewhere -> Conflict
+//	409 on a write of a unique field -> AlreadyExists; 409 elsewhere -> Conflict
 //	429 -> RateLimited; 5xx -> Unavailable; anything else -> Unknown
 //
 // JumpCloud documents one 400 for both "User already exists" and "Bad Request", so for 400 the
-// decision needs the message; that look-up happens here and nowhere else. The body is read only for
-// its "message" and "details" fields; anything that is not JSON is dropped. secrets are redacted
-// from the message.
+// decision needs the message; that look-up happens here and nowhere else. The writes of a unique
+// field are user create/update, group create/update (the group name) and SSH key add (see
+// writesUniqueField). Whether a failed membership change is already in place is decided apart,
+// also inside the client (membershipSettled). The body is read only for its "message", "status"
+// and "details" fields; anything that is not JSON is dropped. secrets are redacted from the
+// message.
 func classify(op string, status int, header http.Header, body []byte, now time.Time, secrets ...string) *Error {
 	e := &Error{Operation: op, StatusCode: status}
 	var eb errorBody
 	if len(body) > 0 && json.Unmarshal(body, &eb) == nil {
 		e.Message = sanitizeMessage(eb.Message, secrets)
+		if st, ok := eb.Status.(string); ok {
+			e.reason = sanitizeMessage(st, secrets)
+		}
 		for _, raw := range eb.Details {
 			var d detailBody
 			if json.Unmarshal(raw, &d) != nil {
@@ -212,7 +225,7 @@ func classify(op string, status int, header http.Header, body []byte, now time.T
 	if d, ok := parseRetryAfter(header.Get("Retry-After"), now); ok {
 		e.RetryAfter = d
 	}
-	writes := op == OpCreate || op == OpUpdate
+	writes := writesUniqueField(op)
 	switch {
 	case status == http.StatusBadRequest && writes && looksLikeDuplicate(e.Message):
 		e.Kind = KindAlreadyExists
@@ -236,11 +249,35 @@ func classify(op string, status int, header http.Header, body []byte, now time.T
 		e.Kind = KindUnknown
 	}
 	if e.Kind == KindAlreadyExists && len(e.FieldViolations) == 0 {
-		if f := duplicateField(e.Message); f != "" {
+		if f := duplicateFieldOf(op, e.Message); f != "" {
 			e.FieldViolations = []FieldViolation{{Field: f, Description: "already exists"}}
 		}
 	}
 	return e
+}
+
+// writesUniqueField reports whether op creates or changes something with a unique field, so that
+// a clash (409, or a 400 worded as a duplicate) is AlreadyExists rather than Validation/Conflict.
+func writesUniqueField(op string) bool {
+	switch op {
+	case OpCreate, OpUpdate, OpGroupCreate, OpGroupUpdate, OpSSHKeyAdd:
+		return true
+	}
+	return false
+}
+
+// duplicateFieldOf guesses which unique field a duplicate message names, by operation.
+func duplicateFieldOf(op, msg string) string {
+	switch op {
+	case OpGroupCreate, OpGroupUpdate:
+		if strings.Contains(strings.ToLower(msg), "email") {
+			return "email"
+		}
+		return "name" // a user group's name is what JumpCloud keeps unique
+	case OpSSHKeyAdd:
+		return ""
+	}
+	return duplicateField(msg)
 }
 
 // duplicatePhrases are the ways a uniqueness clash is worded in JumpCloud-style messages.

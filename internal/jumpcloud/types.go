@@ -95,6 +95,9 @@ type User struct {
 	PhoneNumbers []PhoneNumber
 	Addresses    []Address
 	Attributes   []Attribute
+	// SSHKeys are the user's SSH public keys, when the answer carried them (HasSSHKeys).
+	SSHKeys    []SSHKey
+	HasSSHKeys bool
 
 	State State
 	// Activated is JumpCloud's read-only flag: true once the person has a usable password.
