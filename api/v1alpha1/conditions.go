@@ -41,6 +41,11 @@ const (
 	ReasonManagerNotFound = "ManagerNotFound"
 	// ReasonUserNotFound means the JumpCloud user does not exist (any more).
 	ReasonUserNotFound = "UserNotFound"
+	// ReasonGroupNotFound means the JumpCloud group does not exist (or no longer does).
+	ReasonGroupNotFound = "GroupNotFound"
+	// ReasonMemberNotReady means a member of a group cannot be resolved to a JumpCloud user yet
+	// (a JumpCloudUser without an id, an unknown username); no member is removed meanwhile.
+	ReasonMemberNotReady = "MemberNotReady"
 	// ReasonConnectionNotFound means the referenced (or default) connection does not exist.
 	ReasonConnectionNotFound = "ConnectionNotFound"
 	// ReasonConnectionNotReady means the connection exists but cannot talk to JumpCloud yet.

@@ -103,6 +103,16 @@ type JumpCloudUserSpec struct {
 	// +optional
 	Access *UserAccess `json:"access,omitempty"`
 
+	// sshKeys are the user's SSH public keys. Unset: JumpCloud's keys are not managed. Set:
+	// JumpCloud's keys become exactly these, matched by the key material (not the name): a new key
+	// is added before an old one is deleted, so a rotation never leaves the user without a key;
+	// [] removes them all. Renaming a key changes nothing in JumpCloud (there is no update call).
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=50
+	// +optional
+	SSHKeys []SSHPublicKey `json:"sshKeys,omitempty"`
+
 	// passwordSecretRef names a Secret key holding the user's password. The password is sent when the
 	// user is created and again only when the Secret's content changes. Without it, JumpCloud asks
 	// the person to choose a password when the account is activated.
@@ -311,6 +321,26 @@ type UserAccess struct {
 	// enableUserPortalMultifactor requires MFA to log in to the JumpCloud user portal.
 	// +optional
 	EnableUserPortalMultifactor *bool `json:"enableUserPortalMultifactor,omitempty"`
+	// allowPublicKey lets the user log in to devices with an SSH public key.
+	// +optional
+	AllowPublicKey *bool `json:"allowPublicKey,omitempty"`
+}
+
+// SSHPublicKey is one SSH public key of a user.
+type SSHPublicKey struct {
+	// name of the key, unique within the list.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	Name string `json:"name"`
+	// publicKey is one line of an OpenSSH public key: its type (ssh-ed25519, ssh-rsa,
+	// ecdsa-sha2-nistp256/384/521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com,
+	// ssh-dss), the base64 key and an optional comment.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=8192
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh[.]com|sk-ecdsa-sha2-nistp256@openssh[.]com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$')",message="publicKey must be one line of an OpenSSH public key, such as ssh-ed25519 AAAAC3Nza... alice@laptop"
+	PublicKey string `json:"publicKey"`
 }
 
 // ActivationSpec controls the activation of a STAGED user.

@@ -381,6 +381,7 @@ type Snapshots struct {
 type snapshotEntry struct {
 	fingerprint string
 	snap        *Snapshot
+	groups      *GroupSnapshot
 }
 
 // NewSnapshots returns an empty set of snapshots.
@@ -403,6 +404,21 @@ func (ss *Snapshots) For(c *Connection) *Snapshot {
 	}
 	e.snap.SetClient(c.Client)
 	return e.snap
+}
+
+// Groups returns the view of c's user groups, built on first use. A connection rebuilt from
+// another key or settings starts from an empty one.
+func (ss *Snapshots) Groups(c *Connection) *GroupSnapshot {
+	ss.For(c) // the entry, renewed when the connection's fingerprint changed
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	e := ss.byRef[c.Ref]
+	if e.groups == nil {
+		e.groups = NewGroupSnapshot(c.Client)
+		e.groups.Now = ss.Now
+	}
+	e.groups.SetClient(c.Client)
+	return e.groups
 }
 
 // Forget drops the entry for a JumpCloud user from the connection's snapshot, if there is one,

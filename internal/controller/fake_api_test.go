@@ -44,6 +44,9 @@ type fakeUserAPI struct {
 	unlockUser         func(ctx context.Context, id string) error
 	expirePassword     func(ctx context.Context, id string) error
 	resetMFA           func(ctx context.Context, id string, opts jumpcloud.ResetMFAOptions) error
+	listSSHKeys        func(ctx context.Context, userID string) ([]jumpcloud.SSHKey, error)
+	addSSHKey          func(ctx context.Context, userID, name, publicKey string) (*jumpcloud.SSHKey, error)
+	deleteSSHKey       func(ctx context.Context, userID, keyID string) error
 
 	mu    sync.Mutex
 	calls []string
@@ -61,6 +64,27 @@ func (f *fakeUserAPI) called(op string, provided bool) error {
 	}
 	f.t.Errorf("unexpected JumpCloud call: %s", op)
 	return &jumpcloud.Error{Kind: jumpcloud.KindUnknown, Operation: op, Message: "unexpected call in a test"}
+}
+
+func (f *fakeUserAPI) ListSSHKeys(ctx context.Context, userID string) ([]jumpcloud.SSHKey, error) {
+	if err := f.called("sshkey-list", f.listSSHKeys != nil); err != nil {
+		return nil, err
+	}
+	return f.listSSHKeys(ctx, userID)
+}
+
+func (f *fakeUserAPI) AddSSHKey(ctx context.Context, userID, name, publicKey string) (*jumpcloud.SSHKey, error) {
+	if err := f.called("sshkey-add", f.addSSHKey != nil); err != nil {
+		return nil, err
+	}
+	return f.addSSHKey(ctx, userID, name, publicKey)
+}
+
+func (f *fakeUserAPI) DeleteSSHKey(ctx context.Context, userID, keyID string) error {
+	if err := f.called("sshkey-delete", f.deleteSSHKey != nil); err != nil {
+		return err
+	}
+	return f.deleteSSHKey(ctx, userID, keyID)
 }
 
 // Calls returns the calls made so far, in order.

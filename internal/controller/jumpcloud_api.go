@@ -22,6 +22,9 @@ type userAPI interface {
 	UnlockUser(ctx context.Context, id string) error
 	ExpirePassword(ctx context.Context, id string) error
 	ResetMFA(ctx context.Context, id string, opts jumpcloud.ResetMFAOptions) error
+	ListSSHKeys(ctx context.Context, userID string) ([]jumpcloud.SSHKey, error)
+	AddSSHKey(ctx context.Context, userID, name, publicKey string) (*jumpcloud.SSHKey, error)
+	DeleteSSHKey(ctx context.Context, userID, keyID string) error
 }
 
 // verifyAPI is the one call that verifies a connection's key.

@@ -1,5 +1,5 @@
-// Package controller holds one reconciler per kind: JumpCloudUser, JumpCloudUserOperation,
-// JumpCloudConnection and ClusterJumpCloudConnection (one reconciler type serves both connection
+// Package controller holds one reconciler per kind: JumpCloudUser, JumpCloudUserGroup,
+// JumpCloudUserOperation, JumpCloudConnection and ClusterJumpCloudConnection (one reconciler type serves both connection
 // kinds), and the machinery they share (pass.go, outcome.go, conditions.go). Setup wires them into
 // a manager. docs/architecture.md tells how they fit together.
 package controller
@@ -88,6 +88,15 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		Recorder:    mgr.GetEventRecorder("jumpcloud-operation"),
 		MaxAttempts: opts.OperationMaxAttempts,
 		RetryDelay:  opts.OperationRetryDelay,
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&JumpCloudUserGroupReconciler{
+		Client:         mgr.GetClient(),
+		Registry:       reg,
+		Recorder:       mgr.GetEventRecorder("jumpcloud-group"),
+		DriftDetection: opts.DriftDetection,
+		Snapshots:      snapshots,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

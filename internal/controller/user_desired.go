@@ -2,6 +2,7 @@ package controller
 
 import (
 	"slices"
+	"strings"
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
@@ -83,6 +84,8 @@ var boolFields = []boolField{
 		func(u *jumpcloud.User) bool { return u.PasswordNeverExpires }, func(f *jumpcloud.UserFields, v *bool) { f.PasswordNeverExpires = v }},
 	{"enableUserPortalMultifactor", func(a *iamv1alpha1.UserAccess) *bool { return a.EnableUserPortalMultifactor },
 		func(u *jumpcloud.User) bool { return u.EnableUserPortalMultifactor }, func(f *jumpcloud.UserFields, v *bool) { f.EnableUserPortalMultifactor = v }},
+	{"allowPublicKey", func(a *iamv1alpha1.UserAccess) *bool { return a.AllowPublicKey },
+		func(u *jumpcloud.User) bool { return u.AllowPublicKey }, func(f *jumpcloud.UserFields, v *bool) { f.AllowPublicKey = v }},
 }
 
 func phoneNumbers(in []iamv1alpha1.PhoneNumber) []jumpcloud.PhoneNumber {
@@ -278,7 +281,54 @@ func needsWrite(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed
 	_, changed := fieldDiff(spec, managerID, observed, mark)
 	var fields jumpcloud.UserFields
 	return password || len(changed) > 0 || len(stateChanges(spec, observed, &fields)) > 0 ||
-		needsActivation(spec, observed) || needsUnlock(spec, observed, lockedBySpec)
+		needsActivation(spec, observed) || needsUnlock(spec, observed, lockedBySpec) || sshKeysDiffer(spec, observed)
+}
+
+// sshKeyMaterial is what identifies an SSH public key: its type and base64 body, without the
+// comment.
+func sshKeyMaterial(key string) string {
+	f := strings.Fields(key)
+	if len(f) >= 2 {
+		return f[0] + " " + f[1]
+	}
+	return strings.TrimSpace(key)
+}
+
+// sshKeyPlan returns the spec's keys JumpCloud lacks (to add, in spec order) and the ids of
+// JumpCloud's keys the spec does not name (to delete), matching by key material: a key renamed
+// in the spec is not touched (JumpCloud has no update call), and a key listed twice in JumpCloud
+// is kept once.
+func sshKeyPlan(want []iamv1alpha1.SSHPublicKey, have []jumpcloud.SSHKey) (add []iamv1alpha1.SSHPublicKey, del []string) {
+	wanted := map[string]bool{}
+	for _, k := range want {
+		wanted[sshKeyMaterial(k.PublicKey)] = true
+	}
+	present := map[string]bool{}
+	for _, k := range have {
+		m := sshKeyMaterial(k.PublicKey)
+		if !wanted[m] || present[m] {
+			del = append(del, k.ID)
+			continue
+		}
+		present[m] = true
+	}
+	for _, k := range want {
+		if m := sshKeyMaterial(k.PublicKey); !present[m] {
+			present[m] = true
+			add = append(add, k)
+		}
+	}
+	return add, del
+}
+
+// sshKeysDiffer reports whether the spec manages SSH keys and the observed user, when it shows
+// its keys, holds others. An answer without keys tells nothing: the update reads them.
+func sshKeysDiffer(spec *iamv1alpha1.JumpCloudUserSpec, observed *jumpcloud.User) bool {
+	if spec.SSHKeys == nil || !observed.HasSSHKeys {
+		return false
+	}
+	add, del := sshKeyPlan(spec.SSHKeys, observed.SSHKeys)
+	return len(add)+len(del) > 0
 }
 
 // driftOf lists what differs between the spec and JumpCloud (for the Synced condition).
@@ -292,6 +342,9 @@ func driftOf(spec *iamv1alpha1.JumpCloudUserSpec, managerID *string, observed *j
 	}
 	if wantLocked(spec) && !observed.AccountLocked {
 		names = append(names, "locked")
+	}
+	if sshKeysDiffer(spec, observed) {
+		names = append(names, "sshKeys")
 	}
 	return names
 }

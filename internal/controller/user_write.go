@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -244,6 +245,44 @@ func (r *JumpCloudUserReconciler) update(ctx context.Context, s *userScope) erro
 		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "Unlocked", "Unlock", "Unlocked JumpCloud user %s (spec.locked is false)", id)
 	}
 	s.lockedBySpec = wantLocked(spec) && s.observed.AccountLocked
+	return r.syncSSHKeys(ctx, s)
+}
+
+// syncSSHKeys makes JumpCloud's SSH keys the spec's, adding before deleting so that a rotation
+// never leaves the user without a key. An add whose answer was lost is found by its material on
+// the next pass, never added twice.
+func (r *JumpCloudUserReconciler) syncSSHKeys(ctx context.Context, s *userScope) error {
+	spec, o := &s.user.Spec, s.observed
+	if spec.SSHKeys == nil {
+		return nil
+	}
+	keys := o.SSHKeys
+	if !o.HasSSHKeys {
+		listed, err := s.api.ListSSHKeys(ctx, o.ID)
+		if err != nil {
+			return r.writeFailed(s, err)
+		}
+		keys = listed
+	}
+	add, del := sshKeyPlan(spec.SSHKeys, keys)
+	for _, k := range add {
+		created, err := s.api.AddSSHKey(ctx, o.ID, k.Name, k.PublicKey)
+		if err != nil {
+			return r.writeFailed(s, err)
+		}
+		keys = append(keys, *created)
+	}
+	for _, id := range del {
+		if err := s.api.DeleteSSHKey(ctx, o.ID, id); err != nil {
+			return r.writeFailed(s, err)
+		}
+		keys = slices.DeleteFunc(keys, func(k jumpcloud.SSHKey) bool { return k.ID == id })
+	}
+	o.SSHKeys, o.HasSSHKeys = keys, true
+	if len(add)+len(del) > 0 {
+		r.Recorder.Eventf(s.user, nil, corev1.EventTypeNormal, "SSHKeysUpdated", "Update",
+			"Added %d and removed %d SSH keys of JumpCloud user %s", len(add), len(del), o.ID)
+	}
 	return nil
 }
 

@@ -36,9 +36,10 @@ func indent(s string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-func user(name, spec string) string { return manifest("JumpCloudUser", name, spec) }
-func op(name, spec string) string   { return manifest("JumpCloudUserOperation", name, spec) }
-func conn(name, spec string) string { return manifest("JumpCloudConnection", name, spec) }
+func user(name, spec string) string  { return manifest("JumpCloudUser", name, spec) }
+func op(name, spec string) string    { return manifest("JumpCloudUserOperation", name, spec) }
+func conn(name, spec string) string  { return manifest("JumpCloudConnection", name, spec) }
+func group(name, spec string) string { return manifest("JumpCloudUserGroup", name, spec) }
 func cconn(name, spec string) string {
 	return manifest("ClusterJumpCloudConnection", name, spec)
 }
@@ -181,6 +182,29 @@ var _ = Describe("Invalid manifests", func() {
 			"owner must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, such as platform-prod"),
 		Entry("owner mark attribute with a space", conn("c12", validSecretRef+"\nownerMark: {owner: prod, attributeName: \"k8s owner\"}"),
 			"attributeName must be letters and digits, starting with a letter, such as k8sOwner"),
+
+		// SSH keys on a JumpCloudUser
+		Entry("SSH key that is not an OpenSSH public key", user("k1", validUser+"\nsshKeys: [{name: laptop, publicKey: \"-----BEGIN RSA PUBLIC KEY-----\"}]"),
+			"publicKey must be one line of an OpenSSH public key"),
+		Entry("SSH key of two lines", user("k2", validUser+"\nsshKeys: [{name: laptop, publicKey: \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB a@b\\nssh-ed25519 AAAA\"}]"),
+			"publicKey must be one line of an OpenSSH public key"),
+		Entry("two SSH keys with one name", user("k3", validUser+"\nsshKeys: [{name: laptop, publicKey: \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\"}, {name: laptop, publicKey: \"ssh-rsa AAAAB3NzaC1yc2E\"}]"),
+			"Duplicate value"),
+
+		// JumpCloudUserGroup
+		Entry("group without a name", group("g1", "description: admins"), "spec.name: Required value"),
+		Entry("group with both members and dynamic", group("g2", "name: admins\nmembers: {users: [{username: bob}]}\ndynamic: {filters: [{field: department, operator: eq, value: IT}]}"),
+			"set members (a static list) or dynamic (JumpCloud computes the members), not both"),
+		Entry("member naming a userRef and a username", group("g3", "name: admins\nmembers: {users: [{userRef: {name: alice}, username: alice}]}"),
+			"each member needs exactly one of userRef (a JumpCloudUser in this namespace), username or id"),
+		Entry("member naming nothing", group("g4", "name: admins\nmembers: {users: [{}]}"),
+			"each member needs exactly one of userRef"),
+		Entry("member id that is not a JumpCloud id", group("g5", "name: admins\nmembers: {users: [{id: bob}]}"),
+			"id must be a JumpCloud user id: 24 lowercase hexadecimal characters"),
+		Entry("sudo without password but not enabled", group("g6", "name: admins\nattributes: {sudo: {enabled: false, withoutPassword: true}}"),
+			"sudo.withoutPassword: true also needs sudo.enabled: true"),
+		Entry("dynamic group without filters", group("g7", "name: admins\ndynamic: {method: DynamicAutomated}"),
+			"spec.dynamic.filters: Required value"),
 
 		// ClusterJumpCloudConnection
 		Entry("cluster connection without a Secret namespace", cconn("cc1", validSecretRef),

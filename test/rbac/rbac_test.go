@@ -52,7 +52,17 @@ var managerRole = []string{
 	"iam.jumpcloud-operator.dev jumpcloudusers update",
 	"iam.jumpcloud-operator.dev jumpcloudusers watch",
 	"iam.jumpcloud-operator.dev jumpcloudusers/finalizers update",
-	// Status of all four kinds (written with merge patches).
+	// Groups likewise: read and patched (the finalizer), never created or deleted.
+	"iam.jumpcloud-operator.dev jumpcloudusergroups get",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups list",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups patch",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups update",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups watch",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups/finalizers update",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups/status get",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups/status patch",
+	"iam.jumpcloud-operator.dev jumpcloudusergroups/status update",
+	// Status of the other four kinds (written with merge patches).
 	"iam.jumpcloud-operator.dev clusterjumpcloudconnections/status get",
 	"iam.jumpcloud-operator.dev clusterjumpcloudconnections/status patch",
 	"iam.jumpcloud-operator.dev clusterjumpcloudconnections/status update",
@@ -169,8 +179,8 @@ func TestOperatorNeverWritesSecretsOrDeletesUsers(t *testing.T) {
 		switch {
 		case group == "core" && res == "secrets" && verb != "get" && verb != "list" && verb != "watch":
 			t.Errorf("the operator must never write Secrets: %q", p)
-		case res == "jumpcloudusers" && (verb == "delete" || verb == "create"):
-			t.Errorf("the operator must never create or delete JumpCloudUsers (people own them): %q", p)
+		case (res == "jumpcloudusers" || res == "jumpcloudusergroups") && (verb == "delete" || verb == "create"):
+			t.Errorf("the operator must never create or delete JumpCloudUsers or JumpCloudUserGroups (people own them): %q", p)
 		case strings.HasSuffix(res, "connections") && verb != "get" && verb != "list" && verb != "watch":
 			t.Errorf("the operator must never change a connection's spec: %q", p)
 		case group != "core" && group != "events.k8s.io" && group != "iam.jumpcloud-operator.dev":
