@@ -218,15 +218,20 @@ func waitReady(ctx context.Context, c client.Client) error {
 		pending := 0
 		states := map[string]string{}
 		var users iamv1alpha1.JumpCloudUserList
+		var groups iamv1alpha1.JumpCloudUserGroupList
 		var ops iamv1alpha1.JumpCloudUserOperationList
 		var conns iamv1alpha1.JumpCloudConnectionList
 		var cconns iamv1alpha1.ClusterJumpCloudConnectionList
-		if err := errors.Join(c.List(ctx, &users, client.InNamespace(namespace)), c.List(ctx, &ops, client.InNamespace(namespace)),
+		if err := errors.Join(c.List(ctx, &users, client.InNamespace(namespace)), c.List(ctx, &groups, client.InNamespace(namespace)),
+			c.List(ctx, &ops, client.InNamespace(namespace)),
 			c.List(ctx, &conns, client.InNamespace(namespace)), c.List(ctx, &cconns)); err != nil {
 			return err
 		}
 		for _, u := range users.Items {
 			states["JumpCloudUser/"+u.Name] = readiness(u.Status.Conditions)
+		}
+		for _, g := range groups.Items {
+			states["JumpCloudUserGroup/"+g.Name] = readiness(g.Status.Conditions)
 		}
 		for _, o := range ops.Items {
 			states["JumpCloudUserOperation/"+o.Name] = string(o.Status.Phase)

@@ -41,8 +41,8 @@ type groupAPI interface {
 
 var _ groupAPI = (*jumpcloud.Client)(nil)
 
-// JumpCloudUserGroupReconciler makes JumpCloud match each JumpCloudUserGroup (docs/design.md §7.1
-// of the second wave; see docs/groups.md): the group's fields, and its members.
+// JumpCloudUserGroupReconciler makes JumpCloud match each JumpCloudUserGroup (docs/design.md
+// §2.4): the group's fields, and its members.
 type JumpCloudUserGroupReconciler struct {
 	client.Client
 	Registry *connection.Registry
