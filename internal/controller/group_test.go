@@ -203,6 +203,39 @@ var _ = Describe("JumpCloudUserGroup", func() {
 		Expect(f.sim.Count("group-update") + f.sim.Count("group-delete") + f.sim.Count("member-add")).To(BeZero())
 	})
 
+	It("observes a group with ObserveOnly (drift in Synced, nothing written) and writes nothing while paused", func() {
+		existing, err := f.sim.AddGroup(f.org, jcsim.Group{Name: "watched", Description: "as in the console"})
+		Expect(err).NotTo(HaveOccurred())
+		f.sim.ResetLog()
+		Expect(k8sClient.Create(ctx, f.group("watched", iamv1alpha1.JumpCloudUserGroupSpec{
+			Description: ptr("as in Git"), ManagementPolicy: iamv1alpha1.ManagementPolicyObserveOnly,
+			Members: &iamv1alpha1.GroupMembers{Users: []iamv1alpha1.GroupMember{{Username: "nobody"}}},
+		}))).To(Succeed())
+		got := f.groupReady("watched")
+		Expect(got.Status.ID).To(Equal(existing.ID))
+		Expect(got.Status.Ownership).To(Equal(iamv1alpha1.OwnershipObserved))
+		synced := conditionOf(got.Status.Conditions, iamv1alpha1.ConditionSynced)
+		Expect(synced.Reason).To(Equal(iamv1alpha1.ReasonDrifted))
+		Expect(synced.Message).To(ContainSubstring("description"))
+		Expect(got.Finalizers).To(BeEmpty(), "an ObserveOnly group gets no finalizer")
+
+		By("a paused group writes nothing either")
+		Expect(k8sClient.Create(ctx, f.group("paused", iamv1alpha1.JumpCloudUserGroupSpec{}))).To(Succeed())
+		id := f.groupReady("paused").Status.ID
+		f.editGroup("paused", func(g *iamv1alpha1.JumpCloudUserGroup) {
+			g.Annotations = map[string]string{iamv1alpha1.AnnotationPaused: "true"}
+			g.Spec.Description = ptr("changed while paused")
+		})
+		Eventually(func() string {
+			return conditionOf(f.getGroup("paused").Status.Conditions, iamv1alpha1.ConditionReady).Reason
+		}).Should(Equal(iamv1alpha1.ReasonPaused))
+		sg, _ := f.sim.Group(f.org, id)
+		Expect(sg.Description).To(BeEmpty())
+		for _, op := range []string{"group-update", "group-delete", "member-add", "member-remove"} {
+			Expect(f.sim.Count(op)).To(BeZero(), op)
+		}
+	})
+
 	It("lets JumpCloud compute a dynamic group's members and never posts members itself", func() {
 		ops := f.user("ops1")
 		ops.Spec.Profile = &iamv1alpha1.UserProfile{Department: ptr("Operations")}
