@@ -1,10 +1,11 @@
 // Package metrics owns the operator's own Prometheus metrics: the JumpCloud API calls of the
-// clients (requests, latency, retries, client-side rate-limit waits) and the JumpCloudUsers and
-// JumpCloudUserOperations of the cluster. Setup registers them with controller-runtime's
+// clients (requests, latency, retries, client-side rate-limit waits) and the JumpCloudUsers,
+// JumpCloudUserGroups and JumpCloudUserOperations of the cluster. Setup registers them with controller-runtime's
 // registry, so the manager serves them on /metrics next to its own. docs/metrics.md lists them.
 //
 // No label ever holds a name, username, email, id or secret: label values come from small fixed
-// sets (operations, status codes, states, types, phases) plus the namespace.
+// sets (operations, status codes, states, condition statuses and reasons, types, phases) plus
+// the namespace.
 package metrics
 
 import (

@@ -116,4 +116,63 @@ var _ = Describe("Metrics on the manager's registry", func() {
 			g.Expect(served(g)).NotTo(HaveKey(users))
 		}).Should(Succeed())
 	})
+
+	It("counts groups by Ready reason, their members and the members not resolved yet, and the group calls", func() {
+		createUser := func(name string) {
+			GinkgoHelper()
+			Expect(k8sClient.Create(ctx, &iamv1alpha1.JumpCloudUser{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+				Spec:       iamv1alpha1.JumpCloudUserSpec{Username: name, Email: name + "@example.com"},
+			})).To(Succeed())
+			Eventually(func(g Gomega) {
+				var u iamv1alpha1.JumpCloudUser
+				g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &u)).To(Succeed())
+				g.Expect(meta.IsStatusConditionTrue(u.Status.Conditions, iamv1alpha1.ConditionReady)).To(BeTrue())
+			}).Should(Succeed())
+		}
+		createUser("alice")
+		// bob does not exist yet: the group is created with alice and waits for him.
+		Expect(k8sClient.Create(ctx, &iamv1alpha1.JumpCloudUserGroup{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "platform"},
+			Spec: iamv1alpha1.JumpCloudUserGroupSpec{
+				Name: "platform",
+				Members: &iamv1alpha1.GroupMembers{Users: []iamv1alpha1.GroupMember{
+					{UserRef: &iamv1alpha1.LocalObjectReference{Name: "alice"}},
+					{UserRef: &iamv1alpha1.LocalObjectReference{Name: "bob"}},
+				}},
+			},
+		})).To(Succeed())
+
+		label := `{namespace="` + ns + `"}`
+		waiting := `jumpcloud_operator_groups{namespace="` + ns + `",ready="False",reason="MemberNotReady"}`
+		ready := `jumpcloud_operator_groups{namespace="` + ns + `",ready="True",reason="Reconciled"}`
+		Eventually(func(g Gomega) {
+			s := served(g)
+			g.Expect(s).To(HaveKeyWithValue(waiting, 1.0))
+			g.Expect(s).To(HaveKeyWithValue(ready, 0.0))
+			g.Expect(s).To(HaveKeyWithValue("jumpcloud_operator_group_members"+label, 1.0))
+			g.Expect(s).To(HaveKeyWithValue("jumpcloud_operator_group_unresolved_members"+label, 1.0))
+			for _, op := range []string{jumpcloud.OpGroupCreate, jumpcloud.OpMemberList, jumpcloud.OpMemberAdd} {
+				g.Expect(s).To(HaveKeyWithValue(`jumpcloud_operator_jumpcloud_request_duration_seconds_count{operation="`+op+`"}`, BeNumerically(">=", 1)))
+			}
+		}).Should(Succeed())
+
+		createUser("bob")
+		Eventually(func(g Gomega) {
+			s := served(g)
+			g.Expect(s).To(HaveKeyWithValue(waiting, 0.0))
+			g.Expect(s).To(HaveKeyWithValue(ready, 1.0))
+			g.Expect(s).To(HaveKeyWithValue("jumpcloud_operator_group_members"+label, 2.0))
+			g.Expect(s).To(HaveKeyWithValue("jumpcloud_operator_group_unresolved_members"+label, 0.0))
+		}).Should(Succeed())
+
+		// A deleted group (deletionPolicy Delete: the operator created it) leaves the gauges.
+		Expect(k8sClient.Delete(ctx, &iamv1alpha1.JumpCloudUserGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "platform"}})).To(Succeed())
+		Eventually(func(g Gomega) {
+			s := served(g)
+			g.Expect(s).NotTo(HaveKey(ready))
+			g.Expect(s).NotTo(HaveKey("jumpcloud_operator_group_members" + label))
+			g.Expect(s).To(HaveKeyWithValue(`jumpcloud_operator_jumpcloud_request_duration_seconds_count{operation="`+jumpcloud.OpGroupDelete+`"}`, BeNumerically(">=", 1)))
+		}).Should(Succeed())
+	})
 })

@@ -23,6 +23,22 @@ func user(ns, name string, state iamv1alpha1.UserState, ready metav1.ConditionSt
 	return u
 }
 
+// group returns a group whose Ready condition has the status and reason ("" for none), with
+// memberCount members when it is not negative, and the given number of unresolved members.
+func group(ns, name string, ready metav1.ConditionStatus, reason string, memberCount int32, unresolved int) *iamv1alpha1.JumpCloudUserGroup {
+	g := &iamv1alpha1.JumpCloudUserGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	if ready != "" {
+		g.Status.Conditions = []metav1.Condition{{Type: iamv1alpha1.ConditionReady, Status: ready, Reason: reason}}
+	}
+	if memberCount >= 0 {
+		g.Status.MemberCount = &memberCount
+	}
+	for range unresolved {
+		g.Status.UnresolvedMembers = append(g.Status.UnresolvedMembers, iamv1alpha1.UnresolvedMember{Member: "userRef x", Reason: "no such JumpCloudUser"})
+	}
+	return g
+}
+
 func operation(ns, name string, typ iamv1alpha1.OperationType, phase iamv1alpha1.OperationPhase) *iamv1alpha1.JumpCloudUserOperation {
 	op := &iamv1alpha1.JumpCloudUserOperation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 	op.Spec.Type, op.Status.Phase = typ, phase
@@ -82,6 +98,70 @@ func TestResourcesCountUsers(t *testing.T) {
 	}
 }
 
+func TestResourcesCountGroups(t *testing.T) {
+	r := newFakeResources(t,
+		group("a", "platform", metav1.ConditionTrue, iamv1alpha1.ReasonReconciled, 12, 0),
+		group("a", "sre", metav1.ConditionTrue, iamv1alpha1.ReasonReconciled, 3, 0),
+		group("a", "oncall", metav1.ConditionFalse, iamv1alpha1.ReasonMemberNotReady, 4, 2),
+		group("a", "imported", metav1.ConditionTrue, iamv1alpha1.ReasonPaused, -1, 0), // members not managed
+		group("a", "fresh", "", "", -1, 0),                                            // not acted on yet
+		group("b", "dupe", metav1.ConditionFalse, iamv1alpha1.ReasonManagedElsewhere, -1, 0),
+		// A reason outside the zero-filled pairs is reported all the same.
+		group("b", "odd", metav1.ConditionFalse, iamv1alpha1.ReasonOutcomeUnknown, -1, 0),
+	)
+	r.active.Store(true)
+	got, err := gather(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{
+		`jumpcloud_operator_groups{namespace="a",ready="True",reason="Reconciled"}`:        2,
+		`jumpcloud_operator_groups{namespace="a",ready="False",reason="MemberNotReady"}`:   1,
+		`jumpcloud_operator_groups{namespace="a",ready="True",reason="Paused"}`:            1,
+		`jumpcloud_operator_groups{namespace="a",ready="Unknown",reason="Unknown"}`:        1,
+		`jumpcloud_operator_groups{namespace="b",ready="False",reason="ManagedElsewhere"}`: 1,
+		`jumpcloud_operator_groups{namespace="b",ready="False",reason="OutcomeUnknown"}`:   1,
+	}
+	if g := only(got, "jumpcloud_operator_groups"); !maps.Equal(g, want) {
+		t.Errorf("groups = %v, want %v", g, want)
+	}
+	// Every Ready status and reason pair a group can have is reported in each namespace that has
+	// groups, zeros included; the unexpected reason adds one series.
+	if n, want := testutil.CollectAndCount(r, "jumpcloud_operator_groups"), 2*len(groupSeries)+1; n != want {
+		t.Errorf("group series = %d, want %d", n, want)
+	}
+	if v, ok := got[`jumpcloud_operator_groups{namespace="b",ready="False",reason="MemberNotReady"}`]; !ok || v != 0 {
+		t.Errorf("zero series missing: %v %v", v, ok)
+	}
+
+	// One series per namespace with groups, a sum over them; zero when no group knows its members.
+	want = map[string]float64{
+		`jumpcloud_operator_group_members{namespace="a"}`:            19,
+		`jumpcloud_operator_group_members{namespace="b"}`:            0,
+		`jumpcloud_operator_group_unresolved_members{namespace="a"}`: 2,
+		`jumpcloud_operator_group_unresolved_members{namespace="b"}`: 0,
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %v (reported: %v), want %v", k, g, ok, v)
+		}
+	}
+	if n := testutil.CollectAndCount(r, "jumpcloud_operator_group_members", "jumpcloud_operator_group_unresolved_members"); n != 4 {
+		t.Errorf("member series = %d, want 4", n)
+	}
+}
+
+// The zero-filled group pairs are distinct, and each reason comes with one Ready status only.
+func TestGroupSeries(t *testing.T) {
+	status := map[string]string{}
+	for _, p := range groupSeries {
+		if s, seen := status[p.b]; seen {
+			t.Errorf("reason %s listed with Ready %s and %s", p.b, s, p.a)
+		}
+		status[p.b] = p.a
+	}
+}
+
 func TestResourcesCountOperations(t *testing.T) {
 	r := newFakeResources(t,
 		operation("a", "op1", iamv1alpha1.OperationResetMFA, iamv1alpha1.OperationSucceeded),
@@ -107,16 +187,21 @@ func TestResourcesCountOperations(t *testing.T) {
 	if n := testutil.CollectAndCount(r, "jumpcloud_operator_operations"); n != 2*4*4 {
 		t.Errorf("operation series = %d, want %d", n, 2*4*4)
 	}
-	// No user in the cache: no user series at all.
-	if u := testutil.CollectAndCount(r, "jumpcloud_operator_users"); u != 0 {
-		t.Errorf("user series = %d, want 0", u)
+	// No user or group in the cache: no user or group series at all.
+	if u := testutil.CollectAndCount(r, "jumpcloud_operator_users", "jumpcloud_operator_groups",
+		"jumpcloud_operator_group_members", "jumpcloud_operator_group_unresolved_members"); u != 0 {
+		t.Errorf("user and group series = %d, want 0", u)
 	}
 }
 
 // Before Start (and on replicas that are not the leader) the gauges are not reported.
 func TestResourcesInactive(t *testing.T) {
-	r := newFakeResources(t, user("a", "alice", iamv1alpha1.UserStateActivated, metav1.ConditionTrue))
-	if n := testutil.CollectAndCount(r, "jumpcloud_operator_users", "jumpcloud_operator_operations"); n != 0 {
+	r := newFakeResources(t,
+		user("a", "alice", iamv1alpha1.UserStateActivated, metav1.ConditionTrue),
+		group("a", "platform", metav1.ConditionTrue, iamv1alpha1.ReasonReconciled, 1, 0),
+	)
+	if n := testutil.CollectAndCount(r, "jumpcloud_operator_users", "jumpcloud_operator_groups",
+		"jumpcloud_operator_group_members", "jumpcloud_operator_group_unresolved_members", "jumpcloud_operator_operations"); n != 0 {
 		t.Errorf("series before Start = %d, want 0", n)
 	}
 }
@@ -159,6 +244,7 @@ func TestResourcesCountCompletions(t *testing.T) {
 func TestResourcesLint(t *testing.T) {
 	r := newFakeResources(t,
 		user("a", "alice", iamv1alpha1.UserStateActivated, metav1.ConditionTrue),
+		group("a", "platform", metav1.ConditionFalse, iamv1alpha1.ReasonMemberNotReady, 1, 1),
 		operation("a", "op1", iamv1alpha1.OperationResetMFA, iamv1alpha1.OperationSucceeded),
 	)
 	r.active.Store(true)

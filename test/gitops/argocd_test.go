@@ -295,8 +295,11 @@ func TestArgoCDLayout(t *testing.T) {
 			t.Errorf("%s: unexpected actions", c.kind)
 		}
 	}
-	if want := []string{"ClusterJumpCloudConnection", "JumpCloudConnection", "JumpCloudUser", "JumpCloudUserOperation"}; !slices.Equal(kinds, want) {
+	if want := []string{"ClusterJumpCloudConnection", "JumpCloudConnection", "JumpCloudUser", "JumpCloudUserGroup", "JumpCloudUserOperation"}; !slices.Equal(kinds, want) {
 		t.Errorf("kinds %v, want %v", kinds, want)
+	}
+	if api := apiKinds(t); !slices.Equal(kinds, api) {
+		t.Errorf("kinds %v, but the API has %v", kinds, api)
 	}
 	user := findCustomization(t, cs, iamv1alpha1.GroupVersion.Group, "JumpCloudUser")
 	var names []string
