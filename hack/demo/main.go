@@ -59,7 +59,7 @@ func run() error {
 	if realKey != "" {
 		fmt.Println(strings.Repeat("!", 78))
 		fmt.Println("!! JUMPCLOUD_API_KEY is set: this demo talks to your REAL JumpCloud organization.")
-		fmt.Println("!! It will create the sample users (alice, bob) there and suspend them on exit.")
+		fmt.Println("!! It will create the sample users (alice, bob) and the sample group (platform) there and suspend them on exit.")
 		fmt.Println("!! Press Ctrl-C within 10 seconds to abort.")
 		fmt.Println(strings.Repeat("!", 78))
 		select {

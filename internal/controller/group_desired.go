@@ -85,11 +85,22 @@ func groupDiff(spec *iamv1alpha1.JumpCloudUserGroupSpec, g *jumpcloud.Group) (ju
 	diff("sambaEnabled", want.SambaEnabled != nil && *want.SambaEnabled != g.Attributes.SambaEnabled, func() { f.SambaEnabled = want.SambaEnabled })
 	diff("posixGroups", want.PosixGroups != nil && !slices.Equal(*want.PosixGroups, g.Attributes.PosixGroups), func() { f.PosixGroups = want.PosixGroups })
 	diff("radius", want.RadiusReply != nil && !slices.Equal(*want.RadiusReply, g.Attributes.RadiusReply), func() { f.RadiusReply = want.RadiusReply })
-	if spec.Dynamic != nil {
+	switch {
+	case spec.Dynamic != nil:
 		diff("dynamic.method", g.MembershipMethod != *want.MembershipMethod, func() { f.MembershipMethod = want.MembershipMethod })
 		diff("dynamic.filters", !sameQuery(want.MemberQuery, g.MemberQuery), func() { f.MemberQuery = want.MemberQuery })
+	case spec.Members != nil && isDynamic(g.MembershipMethod):
+		// A static member list on a group JumpCloud computes: it becomes static (its query cleared),
+		// or JumpCloud would refuse every member change.
+		diff("members (static)", true, func() {
+			f.MembershipMethod, f.MemberQuery = want.MembershipMethod, &jumpcloud.MemberQuery{}
+		})
 	}
 	return f, names
+}
+
+func isDynamic(m jumpcloud.MembershipMethod) bool {
+	return m == jumpcloud.MembershipDynamicAutomated || m == jumpcloud.MembershipDynamicReviewRequired
 }
 
 // sameQuery compares member queries by their filters (the form JumpCloud echoes may differ).

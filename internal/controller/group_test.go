@@ -250,6 +250,15 @@ var _ = Describe("JumpCloudUserGroup", func() {
 		Eventually(func() []string { return f.members(id) }).Should(ConsistOf(opsID))
 		Expect(f.sim.Count("member-add") + f.sim.Count("member-remove")).To(BeZero())
 		Expect(conditionOf(f.getGroup("ops").Status.Conditions, iamv1alpha1.ConditionSynced).Reason).To(Equal(iamv1alpha1.ReasonInSync))
+
+		By("switched to a static member list, the group becomes static and gets exactly those members")
+		devID := f.get("dev1").Status.ID
+		f.editGroup("ops", func(g *iamv1alpha1.JumpCloudUserGroup) {
+			g.Spec.Dynamic = nil
+			g.Spec.Members = &iamv1alpha1.GroupMembers{Users: []iamv1alpha1.GroupMember{{UserRef: &iamv1alpha1.LocalObjectReference{Name: "dev1"}}}}
+		})
+		Eventually(func() []string { return f.members(id) }).Should(ConsistOf(devID))
+		f.groupReady("ops")
 	})
 
 	It("creates a group of 1,500 members with one POST and 1,500 adds, and a later pass costs the member pages and no write", func() {

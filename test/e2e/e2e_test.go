@@ -124,9 +124,15 @@ func mustKubectl(args ...string) string {
 	return out
 }
 
+// writes counts the simulator's write calls: users, groups, group members and SSH keys.
 func writes() int {
 	c := env.Sim.Counts()
-	return c["create"] + c["update"] + c["delete"] + c["activate"] + c["suspend"] + c["unlock"] + c["expire"] + c["resetmfa"]
+	n := 0
+	for _, op := range []string{"create", "update", "delete", "activate", "suspend", "unlock", "expire", "resetmfa",
+		"group-create", "group-update", "group-delete", "member-add", "member-remove", "sshkey-add", "sshkey-delete"} {
+		n += c[op]
+	}
+	return n
 }
 
 var _ = Describe("The operator driven by kubectl", Ordered, func() {
@@ -143,6 +149,7 @@ var _ = Describe("The operator driven by kubectl", Ordered, func() {
 	It("applies the samples with kubectl apply and they become Ready", func() {
 		mustKubectl("apply", "-n", ns, "-f", samples)
 		mustKubectl("wait", "-n", ns, "--for=condition=Ready", "jumpclouduser", "--all", "--timeout=90s")
+		mustKubectl("wait", "-n", ns, "--for=condition=Ready", "jumpcloudusergroup", "--all", "--timeout=60s")
 		mustKubectl("wait", "-n", ns, "--for=jsonpath={.status.phase}=Succeeded", "jumpclouduseroperation", "--all", "--timeout=60s")
 		mustKubectl("wait", "--for=condition=Ready", "clusterjumpcloudconnection/default", "--timeout=60s")
 		_, ok := env.Sim.FindUsername(devenv.Org, "alice")
@@ -158,15 +165,79 @@ var _ = Describe("The operator driven by kubectl", Ordered, func() {
 		out = mustKubectl("apply", "--server-side", "-n", ns, "-f", samples)
 		Expect(out).NotTo(ContainSubstring("conflict"))
 		mustKubectl("wait", "-n", ns, "--for=condition=Ready", "jumpclouduser", "--all", "--timeout=60s")
+		mustKubectl("wait", "-n", ns, "--for=condition=Ready", "jumpcloudusergroup", "--all", "--timeout=60s")
 		Consistently(writes, 2*time.Second).Should(Equal(before))
 	})
 
 	It("lists every kind under the jumpcloud category", func() {
 		out := mustKubectl("get", "jumpcloud", "-A")
 		for _, want := range []string{"jumpclouduser.iam.jumpcloud-operator.dev/alice", "jumpclouduseroperation.iam.jumpcloud-operator.dev/alice-reset-mfa",
-			"jumpcloudconnection.iam.jumpcloud-operator.dev/team-a", "clusterjumpcloudconnection.iam.jumpcloud-operator.dev/default"} {
+			"jumpcloudconnection.iam.jumpcloud-operator.dev/team-a", "clusterjumpcloudconnection.iam.jumpcloud-operator.dev/default",
+			"jumpcloudusergroup.iam.jumpcloud-operator.dev/platform"} {
 			Expect(out).To(ContainSubstring(want))
 		}
+	})
+
+	It("applies a user and a group naming it from one directory, and the group gets the user as its member", func() {
+		const groupNS, group = "e2e-group", "e2e-kubectl-group"
+		mustKubectl("create", "namespace", groupNS)
+		mustKubectl("-n", groupNS, "create", "secret", "generic", "jumpcloud-api-key", "--from-literal=api-key="+env.APIKey)
+		dir := filepath.Join(env.Dir, "group-and-user")
+		Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+		// kubectl applies a directory's files in name order: the group comes before the user it
+		// names, so it has to wait for the user's JumpCloud id.
+		files := map[string]string{
+			"connection.yaml": fmt.Sprintf(`apiVersion: iam.jumpcloud-operator.dev/v1alpha1
+kind: JumpCloudConnection
+metadata:
+  name: default
+spec:
+  apiKeySecretRef:
+    name: jumpcloud-api-key
+  baseURL: %s
+`, env.SimURL),
+			"group.yaml": `apiVersion: iam.jumpcloud-operator.dev/v1alpha1
+kind: JumpCloudUserGroup
+metadata:
+  name: ` + group + `
+spec:
+  name: ` + group + `
+  description: Applied with kubectl apply -f <dir>
+  members:
+    users:
+    - userRef:
+        name: dana
+`,
+			"user.yaml": `apiVersion: iam.jumpcloud-operator.dev/v1alpha1
+kind: JumpCloudUser
+metadata:
+  name: dana
+spec:
+  username: dana
+  email: dana@example.com
+`,
+		}
+		for name, content := range files {
+			Expect(os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)).To(Succeed())
+		}
+
+		out := mustKubectl("apply", "-n", groupNS, "-f", dir)
+		Expect(out).To(And(ContainSubstring("jumpcloudusergroup.iam.jumpcloud-operator.dev/"+group+" created"),
+			ContainSubstring("jumpclouduser.iam.jumpcloud-operator.dev/dana created")))
+		mustKubectl("wait", "-n", groupNS, "--for=condition=Ready", "jumpcloudusergroup/"+group, "--timeout=60s")
+
+		out = mustKubectl("get", "jumpcloud", "-n", groupNS)
+		Expect(out).To(And(ContainSubstring("jumpclouduser.iam.jumpcloud-operator.dev/dana"),
+			ContainSubstring("jumpcloudusergroup.iam.jumpcloud-operator.dev/"+group)))
+		Expect(out).To(MatchRegexp(`jumpcloudusergroup\.iam\.jumpcloud-operator\.dev/` + group + `\s+` + group + `\s+1\s+True`))
+
+		dana, ok := env.Sim.FindUsername(devenv.Org, "dana")
+		Expect(ok).To(BeTrue(), "the user exists in JumpCloud")
+		g, ok := env.Sim.FindGroupName(devenv.Org, group)
+		Expect(ok).To(BeTrue(), "the group exists in JumpCloud")
+		Expect(mustKubectl("get", "-n", groupNS, "jcgroup", group, "-o", "jsonpath={.status.id}")).To(Equal(g.ID))
+		Expect(g.Description).To(Equal("Applied with kubectl apply -f <dir>"))
+		Expect(env.Sim.GroupMembers(devenv.Org, g.ID)).To(Equal([]string{dana.ID}))
 	})
 
 	It("shows the printer columns", func() {
