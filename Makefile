@@ -254,3 +254,6 @@ mv "$(LOCALBIN)/$$(basename "$(1)")" "$(1)-$(3)-$(GOTOOLCHAIN)" ;\
 } ;\
 ln -sf "$$(realpath "$(1)-$(3)-$(GOTOOLCHAIN)")" "$(1)"
 endef
+
+# Shipping targets (image, Helm chart, dashboards and alerts, release) live in hack/make/*.mk.
+-include hack/make/*.mk
