@@ -1,5 +1,5 @@
 // Command kubectl-jumpcloud is the kubectl plugin of the jumpcloud-operator: "kubectl jumpcloud
-// list|get|import|expire-password|reset-mfa|unlock|activate". See docs/kubectl-plugin.md.
+// list|get|import|groups|expire-password|reset-mfa|unlock|activate". See docs/kubectl-plugin.md.
 package main
 
 import (

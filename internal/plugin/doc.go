@@ -1,7 +1,8 @@
 // Package plugin implements kubectl-jumpcloud, the kubectl plugin of the operator: reading
 // JumpCloud users (list, get), turning them into JumpCloudUser manifests for GitOps onboarding
-// (import), and running one-shot operations through JumpCloudUserOperation resources
-// (expire-password, reset-mfa, unlock, activate).
+// (import), reading user groups and their members and turning them into JumpCloudUserGroup
+// manifests (groups list, get, import), and running one-shot operations through
+// JumpCloudUserOperation resources (expire-password, reset-mfa, unlock, activate).
 //
 // The commands are cobra commands built by [NewRootCommand] over injectable [IOStreams], so tests
 // run them in-process; [Run] executes them and turns the outcome into an exit code.

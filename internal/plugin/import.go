@@ -90,7 +90,7 @@ func (o *importOptions) run(cmd *cobra.Command, g *globalOptions) error {
 		return explain(err)
 	}
 	names := resourceNames(res.users)
-	docs := make([]manifest, 0, len(res.users))
+	docs := make([]manifest[iamv1alpha1.JumpCloudUserSpec], 0, len(res.users))
 	for i := range res.users {
 		m, warnings := importedUser(&res.users[i], names, ns, ref)
 		for _, w := range warnings {
@@ -98,7 +98,7 @@ func (o *importOptions) run(cmd *cobra.Command, g *globalOptions) error {
 		}
 		docs = append(docs, m)
 	}
-	if err := o.write(g, docs); err != nil {
+	if err := writeManifests(g, o.out, docs, "users"); err != nil {
 		return err
 	}
 	if !o.all {
@@ -107,10 +107,11 @@ func (o *importOptions) run(cmd *cobra.Command, g *globalOptions) error {
 	return nil
 }
 
-// write sends the manifests to stdout or to one file each in --out.
-func (o *importOptions) write(g *globalOptions, docs []manifest) error {
-	if o.out != "" {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+// writeManifests sends the manifests to stdout as one YAML stream, or to one file each in dir.
+// what names the imported objects in the note that nothing matched ("users").
+func writeManifests[S any](g *globalOptions, dir string, docs []manifest[S], what string) error {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 	}
@@ -119,20 +120,20 @@ func (o *importOptions) write(g *globalOptions, docs []manifest) error {
 		if err != nil {
 			return err
 		}
-		if o.out == "" {
+		if dir == "" {
 			if _, err := fmt.Fprintf(g.streams.Out, "---\n%s", b); err != nil {
 				return err
 			}
 			continue
 		}
-		path := filepath.Join(o.out, m.Metadata.Name+".yaml")
+		path := filepath.Join(dir, m.Metadata.Name+".yaml")
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintln(g.streams.Out, path)
 	}
 	if len(docs) == 0 {
-		fmt.Fprintln(g.streams.ErrOut, "No users matched; nothing imported.")
+		fmt.Fprintf(g.streams.ErrOut, "No %s matched; nothing imported.\n", what)
 	}
 	return nil
 }
@@ -161,12 +162,12 @@ func parseConnectionRef(s string) (*iamv1alpha1.ConnectionReference, error) {
 	return ref, nil
 }
 
-// manifest is an imported JumpCloudUser as written: no status, no server-set metadata.
-type manifest struct {
-	APIVersion string                        `json:"apiVersion"`
-	Kind       string                        `json:"kind"`
-	Metadata   manifestMetadata              `json:"metadata"`
-	Spec       iamv1alpha1.JumpCloudUserSpec `json:"spec"`
+// manifest is an imported resource as written, with spec S: no status, no server-set metadata.
+type manifest[S any] struct {
+	APIVersion string           `json:"apiVersion"`
+	Kind       string           `json:"kind"`
+	Metadata   manifestMetadata `json:"metadata"`
+	Spec       S                `json:"spec"`
 }
 
 type manifestMetadata struct {
@@ -177,10 +178,10 @@ type manifestMetadata struct {
 // importedUser turns a JumpCloud user into an ObserveOnly JumpCloudUser. names maps the JumpCloud
 // id of every imported user to its resource name. The warnings name what could not be carried
 // over.
-func importedUser(u *jumpcloud.User, names map[string]string, namespace string, ref *iamv1alpha1.ConnectionReference) (manifest, []string) {
+func importedUser(u *jumpcloud.User, names map[string]string, namespace string, ref *iamv1alpha1.ConnectionReference) (manifest[iamv1alpha1.JumpCloudUserSpec], []string) {
 	activated := u.State == jumpcloud.StateActivated
 	locked := u.AccountLocked
-	m := manifest{
+	m := manifest[iamv1alpha1.JumpCloudUserSpec]{
 		APIVersion: iamv1alpha1.GroupVersion.String(),
 		Kind:       "JumpCloudUser",
 		Metadata:   manifestMetadata{Name: names[u.ID], Namespace: namespace},

@@ -8,12 +8,12 @@ import (
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
 )
 
-// resourceName derives a DNS-1123 subdomain name from a username: lower case, every character
-// other than a-z, 0-9, "." and "-" replaced by "-", each dot-separated part trimmed of leading
-// and trailing dashes. It returns "" when nothing usable is left.
-func resourceName(username string) string {
+// resourceName derives a DNS-1123 subdomain name from a username or a group name: lower case,
+// every character other than a-z, 0-9, "." and "-" replaced by "-", each dot-separated part
+// trimmed of leading and trailing dashes. It returns "" when nothing usable is left.
+func resourceName(from string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(username) {
+	for _, r := range strings.ToLower(from) {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-':
 			b.WriteRune(r)
@@ -37,26 +37,44 @@ func resourceName(username string) string {
 	return name
 }
 
-// resourceNames names the JumpCloudUser of each user (by JumpCloud id). Users whose usernames
-// map to the same name, or to none, get their JumpCloud id in the name, so that every name is
-// unique and stable whatever the order of the users.
+// resourceNames names the JumpCloudUser of each user (by JumpCloud id) after its username.
 func resourceNames(users []jumpcloud.User) map[string]string {
-	count := map[string]int{}
+	ids, names := make([]string, len(users)), make([]string, len(users))
 	for i := range users {
-		count[resourceName(users[i].Username)]++
+		ids[i], names[i] = users[i].ID, users[i].Username
 	}
-	names := make(map[string]string, len(users))
-	for i := range users {
-		u := &users[i]
-		name := resourceName(u.Username)
+	return uniqueResourceNames(ids, names, "user-")
+}
+
+// groupResourceNames names the JumpCloudUserGroup of each group (by JumpCloud id) after its name.
+func groupResourceNames(groups []jumpcloud.Group) map[string]string {
+	ids, names := make([]string, len(groups)), make([]string, len(groups))
+	for i := range groups {
+		ids[i], names[i] = groups[i].ID, groups[i].Name
+	}
+	return uniqueResourceNames(ids, names, "group-")
+}
+
+// uniqueResourceNames maps ids[i] to a resource name derived from names[i] (see resourceName).
+// Objects whose names map to the same resource name get their JumpCloud id appended, and those
+// whose names map to none are called prefix+id, so that every name is unique and stable whatever
+// the order of the objects.
+func uniqueResourceNames(ids, names []string, prefix string) map[string]string {
+	count := map[string]int{}
+	for _, n := range names {
+		count[resourceName(n)]++
+	}
+	out := make(map[string]string, len(ids))
+	for i, id := range ids {
+		name := resourceName(names[i])
 		switch {
 		case name == "":
-			name = "user-" + u.ID
+			name = prefix + id
 		case count[name] > 1:
-			suffix := "-" + u.ID
+			suffix := "-" + id
 			name = strings.TrimRight(name[:min(len(name), validation.DNS1123SubdomainMaxLength-len(suffix))], "-.") + suffix
 		}
-		names[u.ID] = name
+		out[id] = name
 	}
-	return names
+	return out
 }

@@ -30,8 +30,8 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-const rootLong = `kubectl jumpcloud reads and acts on JumpCloud directory users ("system users") alongside the
-jumpcloud-operator.
+const rootLong = `kubectl jumpcloud reads and acts on JumpCloud directory users ("system users") and user groups
+alongside the jumpcloud-operator.
 
 It reaches JumpCloud with the connection the operator would use for the namespace: the
 JumpCloudConnection named in --connection, or the ClusterJumpCloudConnection named in
@@ -55,6 +55,9 @@ const rootExample = `  # List the first 100 users, using the default connection 
   # Onboard the IT department into Git as ObserveOnly JumpCloudUsers
   kubectl jumpcloud import --filter 'department:$eq:IT' -n team-it --out users/
 
+  # Onboard a user group, its members referred to by their JumpCloudUsers where they have one
+  kubectl jumpcloud groups import Engineering -n team-it --out groups/
+
   # Unlock a user managed as the JumpCloudUser "alice" and wait for the result
   kubectl jumpcloud unlock alice -n team-a`
 
@@ -63,7 +66,7 @@ func NewRootCommand(streams IOStreams) *cobra.Command {
 	g := &globalOptions{streams: streams}
 	root := &cobra.Command{
 		Use:           "kubectl-jumpcloud",
-		Short:         "List, import and act on JumpCloud users for the jumpcloud-operator",
+		Short:         "List, import and act on JumpCloud users and user groups for the jumpcloud-operator",
 		Long:          rootLong,
 		Example:       rootExample,
 		Version:       Version,
@@ -88,6 +91,7 @@ func NewRootCommand(streams IOStreams) *cobra.Command {
 		newListCommand(g),
 		newGetCommand(g),
 		newImportCommand(g),
+		newGroupsCommand(g),
 	)
 	for _, op := range operations {
 		root.AddCommand(newOperationCommand(g, op))
