@@ -49,3 +49,22 @@ func markOutcome(conds *[]metav1.Condition, generation int64, v verdict) {
 		markReconciling(conds, generation, v.reason, v.message)
 	}
 }
+
+// markUnfinished records a pass that did not finish over a live resource: Stalled (which concludes
+// the generation, so observedGeneration moves, as in Flux), Reconciling for a waiting or transient
+// outcome, or Reconciling/Deleting while a deletion policy is applied. It reports whether it did;
+// a finished pass is each kind's own to record.
+func markUnfinished(conds *[]metav1.Condition, observedGeneration *int64, generation int64, v verdict, deleting string) bool {
+	switch {
+	case v.state == stateStalled:
+		markStalled(conds, generation, v.reason, v.message)
+		*observedGeneration = generation
+	case v.state != stateDone:
+		markOutcome(conds, generation, v)
+	case deleting != "":
+		markReconciling(conds, generation, iamv1alpha1.ReasonDeleting, "Applying deletionPolicy "+deleting)
+	default:
+		return false
+	}
+	return true
+}

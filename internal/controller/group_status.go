@@ -21,18 +21,7 @@ func groupStatus(s *groupScope, v verdict, now time.Time) {
 		st.MemberCount = &n
 	}
 	st.UnresolvedMembers = s.unresolved
-	switch {
-	case v.state == stateStalled:
-		markStalled(&st.Conditions, gen, v.reason, v.message)
-		st.ObservedGeneration = gen
-		return
-	case v.state != stateDone:
-		markOutcome(&st.Conditions, gen, v)
-		return
-	case s.deleting != "":
-		markReconciling(&st.Conditions, gen, iamv1alpha1.ReasonDeleting, "Applying deletionPolicy "+string(s.deleting))
-		return
-	case s.observed == nil:
+	if markUnfinished(&st.Conditions, &st.ObservedGeneration, gen, v, string(s.deleting)) || s.observed == nil {
 		return
 	}
 	t := metav1.NewTime(now)

@@ -280,15 +280,7 @@ func (r *JumpCloudUserReconciler) checkManagedElsewhere(ctx context.Context, s *
 
 // ownsBefore reports whether a has the better claim on a JumpCloud user than b.
 func ownsBefore(a, b *iamv1alpha1.JumpCloudUser) bool {
-	aOwns := a.Status.ID != "" && a.Status.Ownership != iamv1alpha1.OwnershipObserved
-	bOwns := b.Status.ID != "" && b.Status.Ownership != iamv1alpha1.OwnershipObserved
-	if aOwns != bOwns {
-		return aOwns
-	}
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	return claimsBefore(&a.ObjectMeta, a.Status.ID, a.Status.Ownership, &b.ObjectMeta, b.Status.ID, b.Status.Ownership)
 }
 
 // Field indexes on JumpCloudUsers.

@@ -30,19 +30,8 @@ func userStatus(s *userScope, v verdict, now time.Time) {
 		s.handled.Reconcile = token
 	}
 	recordUserFacts(s)
-	switch {
-	case v.state == stateStalled:
-		markStalled(&st.Conditions, gen, v.reason, v.message)
-		st.ObservedGeneration = gen
-		return
-	case v.state != stateDone:
-		markOutcome(&st.Conditions, gen, v)
-		return
-	case s.deleting != "":
-		markReconciling(&st.Conditions, gen, iamv1alpha1.ReasonDeleting, "Applying deletionPolicy "+string(s.deleting))
-		return
-	case s.observed == nil:
-		return // no pass over a live user ends without one; nothing to report
+	if markUnfinished(&st.Conditions, &st.ObservedGeneration, gen, v, string(s.deleting)) || s.observed == nil {
+		return // a finished pass over a live user always has observed it
 	}
 
 	o := s.observed
