@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -240,11 +239,8 @@ func (r *JumpCloudUserGroupReconciler) lookupGroup(ctx context.Context, s *group
 		return nil, nil
 	}
 	if err := s.snap.Fresh(ctx, resyncOf(s.conn)); err != nil {
-		var ue *connection.UnavailableError
-		if errors.As(err, &ue) && jumpcloud.IsRetryable(err) {
-			after := max(ue.RetryAt.Sub(r.clock().now()), time.Second)
-			return nil, &waitingError{reason: iamv1alpha1.ReasonUnreachable, after: after, err: err,
-				message: fmt.Sprintf("%v; trying again in %s", err, after.Round(time.Second))}
+		if wait := waitForList(err, r.clock().now()); wait != nil {
+			return nil, wait
 		}
 		return nil, fromJumpCloud(err)
 	}

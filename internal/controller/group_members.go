@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,7 +46,7 @@ func (r *JumpCloudUserGroupReconciler) syncMembers(ctx context.Context, s *group
 			s.members = members
 			return fromJumpCloud(err)
 		}
-		members = without(members, id)
+		members = slices.DeleteFunc(members, func(m string) bool { return m == id })
 	}
 	s.members = members
 	if len(add) > 0 {
@@ -65,16 +66,6 @@ func (r *JumpCloudUserGroupReconciler) syncMembers(ctx context.Context, s *group
 			len(s.unresolved), strings.Join(parts, "; "))
 	}
 	return nil
-}
-
-func without(ids []string, id string) []string {
-	out := ids[:0]
-	for _, x := range ids {
-		if x != id {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // resolveMembers turns the spec's members into JumpCloud user ids, recording those it cannot

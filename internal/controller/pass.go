@@ -13,6 +13,7 @@ import (
 
 	iamv1alpha1 "github.com/jumpcloud-operator/jumpcloud-operator/api/v1alpha1"
 	"github.com/jumpcloud-operator/jumpcloud-operator/internal/connection"
+	"github.com/jumpcloud-operator/jumpcloud-operator/internal/jumpcloud"
 )
 
 // This file is the machinery every reconciler of a JumpCloud object shares: the status write of
@@ -127,4 +128,18 @@ func (c clock) jitter(d time.Duration) time.Duration {
 	}
 	// ±10%, so that resources created together are not all re-checked together.
 	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
+}
+
+// waitForList is the outcome of a failed directory list that no earlier list can stand in for:
+// every resource of the connection waits until the next list may run (not before RetryAt), since
+// failing the pass would retry it at once, again and again, for each of them. Nil when err is not
+// such a failure.
+func waitForList(err error, now time.Time) error {
+	var ue *connection.UnavailableError
+	if !errors.As(err, &ue) || !jumpcloud.IsRetryable(err) {
+		return nil
+	}
+	after := max(ue.RetryAt.Sub(now), time.Second)
+	return &waitingError{reason: iamv1alpha1.ReasonUnreachable, after: after, err: err,
+		message: fmt.Sprintf("%v; trying again in %s", err, after.Round(time.Second))}
 }

@@ -38,8 +38,10 @@ func (r *JumpCloudUserReconciler) finalize(ctx context.Context, s *userScope) er
 		id = found.ID
 	}
 	s.deleting = policy
-	if err := r.resolveConnection(ctx, s); err != nil {
-		return err
+	if s.conn == nil { // markedUser may have resolved it already
+		if err := r.resolveConnection(ctx, s); err != nil {
+			return err
+		}
 	}
 	if id == "" { // a create may have committed without an answer
 		found, err := s.api.FindUserByUsername(ctx, u.Spec.Username)

@@ -3,8 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -129,13 +127,8 @@ func (r *JumpCloudUserReconciler) lookup(ctx context.Context, s *userScope,
 		return nil, nil
 	}
 	if ok, err := s.snap.Use(ctx, string(s.user.UID), resyncOf(s.conn)); err != nil || !ok {
-		var ue *connection.UnavailableError
-		if errors.As(err, &ue) && jumpcloud.IsRetryable(err) {
-			// Every user of the connection waits for the next list, which is not tried before
-			// RetryAt: failing the pass would retry it at once, again and again, for each of them.
-			after := max(ue.RetryAt.Sub(r.clock().now()), time.Second)
-			return nil, &waitingError{reason: iamv1alpha1.ReasonUnreachable, after: after, err: err,
-				message: fmt.Sprintf("%v; trying again in %s", err, after.Round(time.Second))}
+		if wait := waitForList(err, r.clock().now()); wait != nil {
+			return nil, wait
 		}
 		return nil, err
 	}
