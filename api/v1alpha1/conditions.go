@@ -14,6 +14,10 @@ const (
 	// ConditionSynced reports, for an ObserveOnly JumpCloudUser, whether JumpCloud matches the spec
 	// (a drift report); for a managed user it is True once the last write was applied.
 	ConditionSynced = "Synced"
+	// ConditionChangeFeed reports, on a connection whose change feed is enabled, whether the
+	// feed polls JumpCloud's Directory Insights events (True) or JumpCloud refused or failed them
+	// (False: the periodic comparison alone runs, at the connection's resync interval).
+	ConditionChangeFeed = "ChangeFeed"
 )
 
 // Condition reasons. Each is a CamelCase word that a person or a tool can match on.
@@ -66,6 +70,15 @@ const (
 	ReasonInSync = "InSync"
 	// ReasonDrifted means an observed user differs from the spec; the message names the fields.
 	ReasonDrifted = "Drifted"
+	// ReasonPolling means the change feed polls the Directory Insights events.
+	ReasonPolling = "Polling"
+	// ReasonFeedStarting means the change feed has not polled yet.
+	ReasonFeedStarting = "Starting"
+	// ReasonFeedRefused means JumpCloud refused the Directory Insights events (the plan lacks
+	// Directory Insights, or the key may not read them); the feed tries again every 10 minutes.
+	ReasonFeedRefused = "FeedRefused"
+	// ReasonFeedFailing means reading the Directory Insights events keeps failing.
+	ReasonFeedFailing = "FeedFailing"
 	// ReasonInvalidAnnotation means a one-shot annotation carries an unusable parameter.
 	ReasonInvalidAnnotation = "InvalidAnnotation"
 	// ReasonOutcomeUnknown means a non-idempotent call (ResetMFA) may or may not have reached JumpCloud

@@ -86,6 +86,41 @@ type ConnectionSettings struct {
 	// the mark was set get it on their next pass. Unset: no mark is written or read.
 	// +optional
 	OwnerMark *OwnerMark `json:"ownerMark,omitempty"`
+
+	// changeFeed turns on the change feed: the operator polls JumpCloud's Directory Insights
+	// events for changes to users and groups made outside it (an administrator in the console)
+	// and corrects just the resources they name, within about one interval instead of one to two
+	// resync intervals. Directory Insights depends on the JumpCloud plan: when JumpCloud refuses
+	// it, the operator falls back to the periodic comparison alone. Off by default.
+	// +optional
+	ChangeFeed *ChangeFeed `json:"changeFeed,omitempty"`
+}
+
+// ChangeFeed configures the polling of JumpCloud's Directory Insights events.
+// +kubebuilder:validation:XValidation:rule="!has(self.interval) || !has(self.resyncInterval) || duration(self.interval) < duration(self.resyncInterval)",message="changeFeed.interval must be shorter than changeFeed.resyncInterval"
+type ChangeFeed struct {
+	// enabled turns the feed on.
+	// +kubebuilder:default=false
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+
+	// interval is the pause between two polls of the events: one call each when nothing
+	// changed. Between 5s and 10m; defaults to 30s.
+	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ns|us|ms|s|m|h))+$') && duration(self) >= duration('5s') && duration(self) <= duration('10m')",message="changeFeed.interval must be a duration between 5s and 10m, such as 30s"
+	// +optional
+	Interval *metav1.Duration `json:"interval,omitempty"`
+
+	// resyncInterval replaces the connection's resyncInterval while the feed works: the periodic
+	// comparison of every user stays as the safety net for what the feed cannot see, and may run
+	// less often. Between 30s and 24h; defaults to 1h. When the feed is refused or failing, the
+	// connection's resyncInterval applies again.
+	// +kubebuilder:default="1h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ns|us|ms|s|m|h))+$') && duration(self) >= duration('30s') && duration(self) <= duration('24h')",message="changeFeed.resyncInterval must be a duration between 30s and 24h, such as 1h"
+	// +optional
+	ResyncInterval *metav1.Duration `json:"resyncInterval,omitempty"`
 }
 
 // OwnerMark names the installation that owns what it creates in JumpCloud.

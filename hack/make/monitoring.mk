@@ -13,7 +13,10 @@ ALERT_RULES := config/prometheus/alerts.rules.yaml
 ALERT_PROMETHEUS_RULE := config/prometheus/alerts.yaml
 ALERT_TESTS := config/prometheus/alerts_test.yaml
 
+# Built without Prometheus's service discovery plugins (the build tag remove_all_sd), which
+# promtool's rule tests do not use: a cold build takes about a quarter of the time.
 .PHONY: promtool
+promtool: export GOFLAGS := $(strip $(GOFLAGS) -tags=remove_all_sd)
 promtool: | $(LOCALBIN) ## Install promtool into bin/ if necessary (built from Go modules).
 	$(call go-install-tool,$(PROMTOOL),github.com/prometheus/prometheus/cmd/promtool,$(PROMTOOL_VERSION))
 

@@ -7,6 +7,7 @@
 package connection
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -44,6 +45,8 @@ type Settings struct {
 	AllowAdoption     bool
 	// OwnerMark is the mark written on what the operator creates; nil when the connection sets none.
 	OwnerMark *OwnerMark
+	// Feed is the change feed's settings.
+	Feed FeedSettings
 }
 
 // OwnerMark is a connection's owner mark: the custom attribute and this installation's name.
@@ -88,6 +91,15 @@ func SettingsFrom(s iamv1alpha1.ConnectionSettings) Settings {
 	if s.ResyncInterval != nil && s.ResyncInterval.Duration > 0 {
 		out.ResyncInterval = s.ResyncInterval.Duration
 	}
+	if f := s.ChangeFeed; f != nil && f.Enabled {
+		out.Feed = FeedSettings{Enabled: true, Interval: DefaultFeedInterval, ResyncInterval: DefaultFeedResyncInterval}
+		if f.Interval != nil && f.Interval.Duration > 0 {
+			out.Feed.Interval = f.Interval.Duration
+		}
+		if f.ResyncInterval != nil && f.ResyncInterval.Duration > 0 {
+			out.Feed.ResyncInterval = f.ResyncInterval.Duration
+		}
+	}
 	return out
 }
 
@@ -96,8 +108,19 @@ type Connection struct {
 	Ref      Ref
 	Client   *jumpcloud.Client
 	Settings Settings
+	// Feed is the connection's change feed (whether or not it is enabled).
+	Feed *Feed
 	// fingerprint identifies the key and client settings the client was built from.
 	fingerprint string
+}
+
+// ResyncInterval is how often every resource of the connection is compared with JumpCloud: the
+// change feed's while the feed works, the connection's otherwise.
+func (c *Connection) ResyncInterval() time.Duration {
+	if c.Settings.Feed.Enabled && c.Feed.Healthy() {
+		return c.Settings.Feed.ResyncInterval
+	}
+	return c.Settings.ResyncInterval
 }
 
 // Fingerprint identifies an API key together with the settings a client is built from, without
@@ -118,11 +141,54 @@ type Registry struct {
 	ClientOptions func(*jumpcloud.Options)
 
 	listeners []func(Ref)
+	// feeds outlive the clients of their connections: a new key keeps the feed's position.
+	feeds    map[Ref]*Feed
+	instance string
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{conns: map[Ref]*Connection{}}
+	return &Registry{conns: map[Ref]*Connection{}, feeds: map[Ref]*Feed{}, instance: newInstance()}
+}
+
+// newInstance names this process in the User-Agent of its requests, so that the change feed
+// tells its own writes from anyone else's, another installation's included.
+func newInstance() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "jumpcloud-operator-instance/" + hex.EncodeToString(b[:])
+}
+
+// feedFor returns ref's change feed, made on first use. The caller holds r.mu.
+func (r *Registry) feedFor(ref Ref) *Feed {
+	f := r.feeds[ref]
+	if f == nil {
+		f = NewFeed(r.instance)
+		r.feeds[ref] = f
+	}
+	return f
+}
+
+// Refs returns the refs of the installed connections.
+func (r *Registry) Refs() []Ref {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	refs := make([]Ref, 0, len(r.conns))
+	for ref := range r.conns {
+		refs = append(refs, ref)
+	}
+	return refs
+}
+
+// Notify tells the OnInstall listeners about ref, as an install does: the resources using the
+// connection take a pass (the change feed's state changed, or it lost track of the changes).
+func (r *Registry) Notify(ref Ref) {
+	r.mu.RLock()
+	listeners := r.listeners
+	r.mu.RUnlock()
+	for _, fn := range listeners {
+		fn(ref)
+	}
 }
 
 // Get returns the connection installed for ref, if any.
@@ -151,6 +217,7 @@ func (r *Registry) Build(ref Ref, apiKey string, s Settings) (*Connection, error
 		RequestsPerSecond: rps,
 		Burst:             burst,
 		Observer:          r.Observer,
+		UserAgent:         r.instance,
 	}
 	if r.ClientOptions != nil {
 		r.ClientOptions(&opts)
@@ -159,7 +226,11 @@ func (r *Registry) Build(ref Ref, apiKey string, s Settings) (*Connection, error
 	if err != nil {
 		return nil, err
 	}
-	return &Connection{Ref: ref, Client: c, Settings: s, fingerprint: Fingerprint(apiKey, s)}, nil
+	r.mu.Lock()
+	feed := r.feedFor(ref)
+	r.mu.Unlock()
+	c.OnWrite(func(ids []string) { feed.NoteWrite(ids, time.Now()) })
+	return &Connection{Ref: ref, Client: c, Settings: s, Feed: feed, fingerprint: Fingerprint(apiKey, s)}, nil
 }
 
 // limiterHeadroom is the spread of delays between the client's token bucket and JumpCloud's that
@@ -226,9 +297,14 @@ func sameSettings(a, b Settings) bool {
 	return a == b && (am == nil) == (bm == nil) && (am == nil || *am == *bm)
 }
 
-// Remove forgets the connection for ref, so that resources using it wait.
+// Remove forgets the connection for ref, so that resources using it wait. Its change feed
+// stops at its next poll and starts afresh if the connection comes back.
 func (r *Registry) Remove(ref Ref) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.conns, ref)
+	if f := r.feeds[ref]; f != nil {
+		f.Stop()
+		delete(r.feeds, ref)
+	}
 }

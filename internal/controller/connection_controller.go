@@ -34,6 +34,8 @@ const indexConnectionSecret = "spec.apiKeySecretRef"
 // changes.
 type ConnectionReconciler struct {
 	client.Client
+	// feed, when set, tells of changes of the connection's change feed state.
+	feed *feedRunner
 	// Kind is the connection kind this reconciler serves.
 	Kind      iamv1alpha1.ConnectionKind
 	APIReader client.Reader
@@ -115,6 +117,8 @@ func (r *ConnectionReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	verifiedAt, err := r.verify(ctx, c)
 	v := verdictOf(err)
 	connectionStatus(c, v, verifiedAt)
+	conn, _ := r.Registry.Get(c.source.Ref)
+	feedCondition(c, conn)
 	switch v.state {
 	case stateDone:
 		recheck := connection.SettingsFrom(c.source.ConnectionSettings).ResyncInterval
@@ -228,6 +232,29 @@ func connectionStatus(c connectionObject, v verdict, verifiedAt *metav1.Time) {
 	}
 }
 
+// feedCondition shows the change feed's state on the connection: none when the feed is off.
+func feedCondition(c connectionObject, conn *connection.Connection) {
+	st, gen := c.status, c.obj.GetGeneration()
+	if conn == nil || !conn.Settings.Feed.Enabled {
+		meta.RemoveStatusCondition(&st.Conditions, iamv1alpha1.ConditionChangeFeed)
+		return
+	}
+	cond := metav1.Condition{Type: iamv1alpha1.ConditionChangeFeed, ObservedGeneration: gen}
+	switch state, msg := conn.Feed.State(); state {
+	case connection.FeedPolling:
+		cond.Status, cond.Reason = metav1.ConditionTrue, iamv1alpha1.ReasonPolling
+		cond.Message = fmt.Sprintf("Polling the Directory Insights events every %s; every resource is compared every %s",
+			conn.Settings.Feed.Interval, conn.Settings.Feed.ResyncInterval)
+	case connection.FeedRefused:
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, iamv1alpha1.ReasonFeedRefused, msg
+	case connection.FeedFailing:
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, iamv1alpha1.ReasonFeedFailing, msg
+	default:
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionUnknown, iamv1alpha1.ReasonFeedStarting, "The change feed has not polled yet"
+	}
+	meta.SetStatusCondition(&st.Conditions, cond)
+}
+
 // forget drops what the operator holds for a deleted connection: its client and its snapshot.
 func (r *ConnectionReconciler) forget(ref connection.Ref) {
 	r.Registry.Remove(ref)
@@ -255,12 +282,14 @@ func (r *ConnectionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Kind == iamv1alpha1.ConnectionKindCluster {
 		name = "clusterjumpcloudconnection"
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		// Its own status writes must not wake it (a refused key would be verified twice).
 		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, r.newList)).
-		Named(name).
-		Complete(r)
+		WatchesMetadata(&corev1.Secret{}, enqueueBySecret(r.Client, r.newList))
+	if r.feed != nil {
+		b = b.WatchesRawSource(r.feed.source(r.feed.connections[r.Kind]))
+	}
+	return b.Named(name).Complete(r)
 }
 
 // enqueueBySecret maps a Secret to the connections (of the list's kind) whose API key it holds.

@@ -44,6 +44,8 @@ var _ groupAPI = (*jumpcloud.Client)(nil)
 // §2.4): the group's fields, and its members.
 type JumpCloudUserGroupReconciler struct {
 	client.Client
+	// feed, when set, hands on the groups the change feed names.
+	feed     *feedRunner
 	Registry *connection.Registry
 	Recorder events.EventRecorder
 	// DriftDetection says how a resync observes JumpCloud; "" means DriftDetectionBulk.
@@ -498,6 +500,14 @@ const (
 )
 
 func indexGroups(ctx context.Context, idx client.FieldIndexer) error {
+	if err := idx.IndexField(ctx, &iamv1alpha1.JumpCloudUserGroup{}, indexJumpCloudID, func(o client.Object) []string {
+		if id := o.(*iamv1alpha1.JumpCloudUserGroup).Status.ID; id != "" {
+			return []string{id}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	if err := idx.IndexField(ctx, &iamv1alpha1.JumpCloudUserGroup{}, indexGroupName, func(o client.Object) []string {
 		return []string{o.(*iamv1alpha1.JumpCloudUserGroup).Spec.Name}
 	}); err != nil {
@@ -531,15 +541,17 @@ func (r *JumpCloudUserGroupReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		func(o client.Object) *iamv1alpha1.ConnectionReference {
 			return o.(*iamv1alpha1.JumpCloudUserGroup).Spec.ConnectionRef
 		})
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&iamv1alpha1.JumpCloudUserGroup{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, deletionStarted{}))).
 		Watches(&iamv1alpha1.JumpCloudUser{}, r.enqueueForUser(), builder.WithPredicates(memberIdentityChanged{})).
 		Watches(&iamv1alpha1.JumpCloudConnection{}, byConnection, builder.WithPredicates(connectionChanged{})).
 		Watches(&iamv1alpha1.ClusterJumpCloudConnection{}, byConnection, builder.WithPredicates(connectionChanged{})).
-		WatchesRawSource(connectionInstalled(r.Registry, byConnection)).
-		Named("jumpcloudusergroup").
-		Complete(r)
+		WatchesRawSource(connectionInstalled(r.Registry, byConnection))
+	if r.feed != nil {
+		b = b.WatchesRawSource(r.feed.source(r.feed.groups))
+	}
+	return b.Named("jumpcloudusergroup").Complete(r)
 }
 
 // enqueueForUser maps a JumpCloudUser to the groups in its namespace that name it or select it.

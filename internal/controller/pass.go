@@ -103,8 +103,8 @@ func connectionFor(ctx context.Context, c client.Reader, reg *connection.Registr
 
 // resyncOf is how often a resource on the connection is checked for drift.
 func resyncOf(conn *connection.Connection) time.Duration {
-	if conn != nil && conn.Settings.ResyncInterval > 0 {
-		return conn.Settings.ResyncInterval
+	if conn != nil && conn.ResyncInterval() > 0 {
+		return conn.ResyncInterval()
 	}
 	return 10 * time.Minute
 }

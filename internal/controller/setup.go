@@ -69,8 +69,13 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if snapshots == nil {
 		snapshots = connection.NewSnapshots()
 	}
+	feed := newFeedRunner(mgr.GetClient(), reg, snapshots)
+	if err := mgr.Add(feed); err != nil {
+		return err
+	}
 	for _, kind := range []iamv1alpha1.ConnectionKind{iamv1alpha1.ConnectionKindNamespaced, iamv1alpha1.ConnectionKindCluster} {
 		if err := (&ConnectionReconciler{
+			feed:      feed,
 			Client:    mgr.GetClient(),
 			Kind:      kind,
 			APIReader: mgr.GetAPIReader(),
@@ -92,6 +97,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := (&JumpCloudUserGroupReconciler{
+		feed:           feed,
 		Client:         mgr.GetClient(),
 		Registry:       reg,
 		Recorder:       mgr.GetEventRecorder("jumpcloud-group"),
@@ -101,6 +107,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	return (&JumpCloudUserReconciler{
+		feed:                    feed,
 		Client:                  mgr.GetClient(),
 		APIReader:               mgr.GetAPIReader(),
 		Registry:                reg,

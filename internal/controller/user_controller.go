@@ -25,6 +25,8 @@ import (
 // JumpCloudUserReconciler makes JumpCloud match each JumpCloudUser (docs/design.md §2.1).
 type JumpCloudUserReconciler struct {
 	client.Client
+	// feed, when set, hands on the users the change feed names.
+	feed *feedRunner
 	// APIReader reads Secrets directly, so that Secret contents are never cached.
 	APIReader client.Reader
 	Registry  *connection.Registry
@@ -292,6 +294,14 @@ const (
 
 // indexUsers registers the field indexes the reconciler lists JumpCloudUsers by.
 func indexUsers(ctx context.Context, idx client.FieldIndexer) error {
+	if err := idx.IndexField(ctx, &iamv1alpha1.JumpCloudUser{}, indexJumpCloudID, func(o client.Object) []string {
+		if id := o.(*iamv1alpha1.JumpCloudUser).Status.ID; id != "" {
+			return []string{id}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	if err := idx.IndexField(ctx, &iamv1alpha1.JumpCloudUser{}, indexUsername, func(o client.Object) []string {
 		return []string{o.(*iamv1alpha1.JumpCloudUser).Spec.Username}
 	}); err != nil {
@@ -329,7 +339,7 @@ func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) *iamv1alpha1.ConnectionReference {
 			return o.(*iamv1alpha1.JumpCloudUser).Spec.ConnectionRef
 		})
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		// Status writes must not trigger a new pass; spec, annotation (tokens, pause) and
 		// deletion changes do.
 		For(&iamv1alpha1.JumpCloudUser{}, builder.WithPredicates(predicate.Or(
@@ -340,9 +350,11 @@ func (r *JumpCloudUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&iamv1alpha1.ClusterJumpCloudConnection{}, byConnection, builder.WithPredicates(connectionChanged{})).
 		WatchesRawSource(connectionInstalled(r.Registry, byConnection)).
 		Watches(&iamv1alpha1.JumpCloudUserOperation{}, enqueueOperationUser(), builder.WithPredicates(operationSucceeded{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
-		Named("jumpclouduser").
-		Complete(r)
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers})
+	if r.feed != nil {
+		b = b.WatchesRawSource(r.feed.source(r.feed.users))
+	}
+	return b.Named("jumpclouduser").Complete(r)
 }
 
 // connectionChanged passes the connection updates its resources may care about: a spec change or

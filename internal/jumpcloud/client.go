@@ -24,6 +24,7 @@ const maxResponseBytes = 32 << 20
 // per connection (API key + org) so that its rate limiter is shared too.
 type Client struct {
 	base       string // scheme://host/path, no trailing slash
+	insights   string // the Directory Insights API's base URL, no trailing slash
 	apiKey     string
 	orgID      string
 	userAgent  string
@@ -41,6 +42,8 @@ type Client struct {
 	// suspendRouteMissing is set once POST /state/suspend turned out not to exist, so later
 	// suspends go straight to the PUT form.
 	suspendRouteMissing atomic.Bool
+	// writeHook is told of every write sent (OnWrite); nil when none is set.
+	writeHook atomic.Pointer[WriteHook]
 }
 
 // New checks opts and builds a Client. It makes no request.
@@ -58,8 +61,13 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	insights, err := resolveInsightsURL(opts.InsightsURL, base)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		base:       base.String(),
+		insights:   strings.TrimSuffix(insights.String(), "/"),
 		apiKey:     opts.APIKey,
 		orgID:      strings.TrimSpace(opts.OrgID),
 		userAgent:  "jumpcloud-operator/" + Version,
@@ -162,6 +170,9 @@ type request struct {
 	query  url.Values
 	body   []byte // nil: no body
 	retry  retryPolicy
+	// read marks a POST that changes nothing (a search, an events query), so that the write
+	// hook is not told of it.
+	read bool
 	// secrets are redacted from any server message (the password being sent, if any).
 	secrets []string
 	// header holds extra request headers (e.g. x-query-dsl). The client's own headers
@@ -270,11 +281,13 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	hr, err := c.hc.Do(req)
 	if err != nil {
 		c.obs.ObserveRequest(r.op, 0, c.now().Sub(start))
+		c.noteWrite(r, 0, nil)
 		return nil, transportError(ctx, err)
 	}
 	defer hr.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(hr.Body, maxResponseBytes+1))
 	c.obs.ObserveRequest(r.op, hr.StatusCode, c.now().Sub(start))
+	c.noteWrite(r, hr.StatusCode, b)
 	if err != nil {
 		return nil, transportError(ctx, fmt.Errorf("reading answer (HTTP %d): %w", hr.StatusCode, err))
 	}

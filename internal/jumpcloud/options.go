@@ -2,7 +2,6 @@ package jumpcloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,6 +20,16 @@ const (
 	BaseURLEU = "https://console.eu.jumpcloud.com/api"
 	BaseURLIN = "https://console.in.jumpcloud.com/api"
 )
+
+// Directory Insights base URLs of the regions (JumpCloud's document lists these servers).
+const (
+	InsightsURLUS = "https://api.jumpcloud.com/insights/directory/v1"
+	InsightsURLEU = "https://api.eu.jumpcloud.com/insights/directory/v1"
+	InsightsURLIN = "https://api.in.jumpcloud.com/insights/directory/v1"
+)
+
+// insightsPath is the path of the Directory Insights API below its host.
+const insightsPath = "/insights/directory/v1"
 
 // Defaults applied by New when the corresponding option is zero.
 const (
@@ -44,6 +53,13 @@ type Options struct {
 	APIKey string
 	// OrgID is sent as x-org-id when set (required by JumpCloud for multi-tenant admin keys).
 	OrgID string
+	// InsightsURL overrides the base URL of the Directory Insights API (Events), e.g.
+	// https://api.jumpcloud.com/insights/directory/v1. It follows the rules of BaseURL (https,
+	// or plain http to loopback hosts only). When empty it is derived from the base URL: the host
+	// "console.X" becomes "api.X" (so each region's console maps to its insights host), any
+	// other host (a proxy, the simulator on 127.0.0.1) is kept, and a trailing /api in the path
+	// is replaced by /insights/directory/v1.
+	InsightsURL string
 
 	// RequestsPerSecond and Burst configure the client-side token bucket. Zero means the
 	// defaults (10 rps, burst 20); a negative RequestsPerSecond disables client-side limiting.
@@ -93,31 +109,57 @@ func resolveBaseURL(baseURL, region string) (*url.URL, error) {
 			return nil, fmt.Errorf("jumpcloud: unknown region %q (want US, EU or IN)", region)
 		}
 	}
+	return parseAPIURL("base URL", raw)
+}
+
+// parseAPIURL checks an API base URL (what names it in errors): no credentials, query or
+// fragment; https, or plain http to a loopback host. The path loses its trailing slashes.
+func parseAPIURL(what, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, errors.New("jumpcloud: base URL is not a valid URL")
+		return nil, fmt.Errorf("jumpcloud: %s is not a valid URL", what)
 	}
 	if u.User != nil {
-		return nil, errors.New("jumpcloud: base URL must not contain credentials")
+		return nil, fmt.Errorf("jumpcloud: %s must not contain credentials", what)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("jumpcloud: base URL must not have a query or fragment")
+		return nil, fmt.Errorf("jumpcloud: %s must not have a query or fragment", what)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("jumpcloud: base URL %q has no host", raw)
+		return nil, fmt.Errorf("jumpcloud: %s %q has no host", what, raw)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopbackHost(u.Hostname()) {
-			return nil, fmt.Errorf("jumpcloud: base URL %q: plain http is only allowed to loopback hosts", u.Redacted())
+			return nil, fmt.Errorf("jumpcloud: %s %q: plain http is only allowed to loopback hosts", what, u.Redacted())
 		}
 	default:
-		return nil, fmt.Errorf("jumpcloud: base URL %q: scheme must be https", u.Redacted())
+		return nil, fmt.Errorf("jumpcloud: %s %q: scheme must be https", what, u.Redacted())
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// resolveInsightsURL picks the Directory Insights base URL: raw when set (checked like a base
+// URL), else derived from the resolved base URL. JumpCloud serves the insights API from
+// api.<domain>/insights/directory/v1 while v1 and v2 hang off console.<domain>/api, so a
+// console host becomes an api host; any other host (a proxy, the simulator) is kept, on the
+// assumption that it serves both.
+func resolveInsightsURL(raw string, base *url.URL) (*url.URL, error) {
+	if raw = strings.TrimSpace(raw); raw != "" {
+		return parseAPIURL("insights URL", raw)
+	}
+	u := *base
+	u.User = nil
+	if rest, ok := strings.CutPrefix(strings.ToLower(u.Host), "console."); ok && !isLoopbackHost(u.Hostname()) {
+		u.Host = "api." + rest
+	}
+	prefix := strings.TrimSuffix(u.Path, "/api")
+	u.Path = prefix + insightsPath
+	u.RawPath = ""
+	return &u, nil
 }
 
 // isLoopbackHost reports whether host is localhost, in 127.0.0.0/8 or ::1.

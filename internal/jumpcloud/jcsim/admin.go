@@ -16,6 +16,7 @@ import (
 //	DELETE /_sim/requests               empty the request log and counters
 //	GET    /_sim/users[?org=ORG]        every user of an organization, in _id order
 //	GET    /_sim/groups[?org=ORG]       every user group of an organization with its member ids
+//	GET    /_sim/events[?org=ORG]       the Directory Insights events recorded, visible or not
 //	POST   /_sim/users?count=N[&org=]   add N generated users
 //	POST   /_sim/users/ID/lockout[?org=] lock the account as after failed logins
 //	POST   /_sim/reset                  delete all users, empty the log, drop queued faults
@@ -86,6 +87,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			out = append(out, groupWithMembers{Group: g, Members: members})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"totalCount": len(out), "results": out})
+	case path == "/events" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"events": s.adminEvents(q.Get("org"))})
 	case path == "/users" && r.Method == http.MethodPost:
 		n, err := strconv.Atoi(q.Get("count"))
 		if err != nil || n < 1 {
@@ -161,6 +164,14 @@ type knobsWire struct {
 	DynamicMemberEditStatus int             `json:"dynamicMemberEditStatus"`
 	AutoApproveSuggestions  bool            `json:"autoApproveSuggestions"`
 	OmitTotalCountHeader    bool            `json:"omitTotalCountHeader"`
+	InsightsDisabled        bool            `json:"insightsDisabled"`
+	EventDelay              string          `json:"eventDelay"`
+	EventDelayJitter        string          `json:"eventDelayJitter"`
+	EventClockSkew          string          `json:"eventClockSkew"`
+	EventsOmitUserAgent     bool            `json:"eventsOmitUserAgent"`
+	EventsRawUserAgent      bool            `json:"eventsRawUserAgent"`
+	EventsOmitChanges       bool            `json:"eventsOmitChanges"`
+	EventTypes              EventTypes      `json:"eventTypes"`
 	Latency                 string          `json:"latency"`
 	Jitter                  string          `json:"jitter"`
 	RateLimit               RateLimit       `json:"rateLimit"`
@@ -195,6 +206,9 @@ func knobsToWire(k Knobs) knobsWire {
 		GroupDeleteNoContent: k.GroupDeleteNoContent, MemberExistsStatus: k.MemberExistsStatus,
 		MemberMissingStatus: k.MemberMissingStatus, DynamicMemberEditStatus: k.DynamicMemberEditStatus,
 		AutoApproveSuggestions: k.AutoApproveSuggestions, OmitTotalCountHeader: k.OmitTotalCountHeader,
+		InsightsDisabled: k.InsightsDisabled, EventDelay: k.EventDelay.String(), EventDelayJitter: k.EventDelayJitter.String(),
+		EventClockSkew: k.EventClockSkew.String(), EventsOmitUserAgent: k.EventsOmitUserAgent,
+		EventsRawUserAgent: k.EventsRawUserAgent, EventsOmitChanges: k.EventsOmitChanges, EventTypes: k.EventTypes,
 		Latency: k.Latency.String(), Jitter: k.Jitter.String(), RateLimit: k.RateLimit,
 		Faults: faultsWire{
 			Rate5xx: k.Faults.Rate5xx, Code: k.Faults.Code, SlowRate: k.Faults.SlowRate,
@@ -214,6 +228,8 @@ func (w knobsWire) knobs() (Knobs, error) {
 		GroupDeleteNoContent: w.GroupDeleteNoContent, MemberExistsStatus: w.MemberExistsStatus,
 		MemberMissingStatus: w.MemberMissingStatus, DynamicMemberEditStatus: w.DynamicMemberEditStatus,
 		AutoApproveSuggestions: w.AutoApproveSuggestions, OmitTotalCountHeader: w.OmitTotalCountHeader,
+		InsightsDisabled: w.InsightsDisabled, EventsOmitUserAgent: w.EventsOmitUserAgent,
+		EventsRawUserAgent: w.EventsRawUserAgent, EventsOmitChanges: w.EventsOmitChanges, EventTypes: w.EventTypes,
 		RateLimit: w.RateLimit,
 		Faults:    Faults{Rate5xx: w.Faults.Rate5xx, Code: w.Faults.Code, SlowRate: w.Faults.SlowRate, CreateCommitThenDrop: w.Faults.CreateCommitThenDrop},
 	}
@@ -221,7 +237,10 @@ func (w knobsWire) knobs() (Knobs, error) {
 	for _, d := range []struct {
 		s   string
 		dst *time.Duration
-	}{{w.Latency, &k.Latency}, {w.Jitter, &k.Jitter}, {w.Faults.SlowDelay, &k.Faults.SlowDelay}} {
+	}{
+		{w.Latency, &k.Latency}, {w.Jitter, &k.Jitter}, {w.Faults.SlowDelay, &k.Faults.SlowDelay},
+		{w.EventDelay, &k.EventDelay}, {w.EventDelayJitter, &k.EventDelayJitter}, {w.EventClockSkew, &k.EventClockSkew},
+	} {
 		if d.s == "" {
 			continue
 		}

@@ -2,7 +2,8 @@
 // SSH keys and v2 for user groups and their members, faithful to the contract JumpCloud publishes
 // (docs/simulator.md): the same paths under /api and /api/v2, methods, status codes, error bodies,
 // state machine, uniqueness and naming rules, password policy, filters, sort, field selection,
-// search, pagination, API keys and x-org-id, static and dynamic groups. Its conformance test
+// search, pagination, API keys and x-org-id, static and dynamic groups, and the Directory Insights
+// events of every change (POST /insights/directory/v1/events). Its conformance test
 // validates every answer against JumpCloud's OpenAPI documents. It does not import the client
 // package: it is an independent implementation, so that client tests against it mean something.
 //

@@ -163,6 +163,7 @@ func (s *Server) handleGroupCreate(c *call, resp *response) {
 	rec := &groupRecord{Group: g, members: map[string]bool{}, query: q}
 	o.insertGroup(rec, ci)
 	c.entry.GroupID = g.ID
+	s.groupEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.GroupCreate, &rec.Group, nil)
 	resp.raw(http.StatusCreated, "application/json; charset=utf-8", renderGroup(o.view(rec, c.knobs), nil))
 }
 
@@ -182,11 +183,13 @@ func (s *Server) handleGroupUpdate(c *call, resp *response) {
 		resp.error(c.knobs.GroupDuplicateStatus, "Already Exists")
 		return
 	}
+	before := renderGroup(cur.Group, nil)
 	o.setMethod(cur, g.MembershipMethod, c.knobs)
 	o.renameGroup(cur, g.Name, ci)
 	g.ID, g.OrganizationObjectID, g.MemberQueryErrorFlags = cur.ID, cur.OrganizationObjectID, cur.MemberQueryErrorFlags
 	cur.Group = g
 	cur.query = q
+	s.groupEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.GroupUpdate, &cur.Group, before)
 	resp.raw(http.StatusOK, "application/json; charset=utf-8", renderGroup(o.view(cur, c.knobs), nil))
 }
 
@@ -199,6 +202,7 @@ func (s *Server) handleGroupDelete(c *call, resp *response) {
 	}
 	v := o.view(g, c.knobs)
 	o.removeGroup(g, c.knobs.GroupNameCaseInsensitive)
+	s.groupEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.GroupDelete, &g.Group, nil)
 	if c.knobs.GroupDeleteNoContent {
 		resp.raw(http.StatusNoContent, "", nil)
 		return
@@ -285,6 +289,7 @@ func (s *Server) handleMemberChange(c *call, resp *response) {
 		}
 	case m.Op == "add":
 		g.members[m.ID] = true
+		s.memberEvent(c.org, apiActor(c), c.knobs, "add", &g.Group, &o.byID[m.ID].User)
 	case !in:
 		if c.knobs.MemberMissingStatus != http.StatusNoContent {
 			resp.error(c.knobs.MemberMissingStatus, "Not Found")
@@ -292,6 +297,7 @@ func (s *Server) handleMemberChange(c *call, resp *response) {
 		}
 	default:
 		delete(g.members, m.ID)
+		s.memberEvent(c.org, apiActor(c), c.knobs, "remove", &g.Group, &o.byID[m.ID].User)
 	}
 	resp.raw(http.StatusNoContent, "", nil)
 }

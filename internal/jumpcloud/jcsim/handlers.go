@@ -524,6 +524,7 @@ func (s *Server) handleCreate(c *call, resp *response) {
 	u.normalize()
 	o.insert(r, ci)
 	c.entry.UserID = u.ID
+	s.userEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.UserCreate, u, nil)
 	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(u, nil, nil, c.knobs.ManagerNull))
 }
 
@@ -560,9 +561,11 @@ func (s *Server) handleUpdate(c *call, resp *response) {
 	ci := c.knobs.UsernameRules.CaseInsensitiveUnique
 	s.assignIDs(u)
 	u.normalize()
+	before := render(&cur.User, nil, nil, false)
 	o.unindex(cur, ci)
 	*cur = *next
 	o.index(cur, ci)
+	s.userEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.UserUpdate, &cur.User, before)
 	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&cur.User, nil, nil, c.knobs.ManagerNull))
 }
 
@@ -602,6 +605,7 @@ func (s *Server) handleDelete(c *call, resp *response) {
 	}
 	o.remove(r, c.knobs.UsernameRules.CaseInsensitiveUnique)
 	o.dropMember(r.ID)
+	s.userEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.UserDelete, &r.User, nil)
 	resp.raw(http.StatusOK, "application/json; charset=utf-8", render(&r.User, nil, nil, c.knobs.ManagerNull))
 }
 
@@ -619,6 +623,8 @@ func (s *Server) handleAction(c *call, resp *response) {
 		return
 	}
 	u := &r.User
+	before := render(u, nil, nil, false)
+	types := c.knobs.EventTypes
 	switch c.op {
 	case "activate":
 		detail, msg := activationEmail(raw)
@@ -635,6 +641,7 @@ func (s *Server) handleAction(c *call, resp *response) {
 			u.State = StateActivated
 		}
 		u.normalize()
+		s.userEvent(c.org, apiActor(c), c.knobs, types.UserActivate, u, before)
 		// The document's answer is application/json with a string schema.
 		resp.raw(http.StatusOK, "application/json; charset=utf-8", []byte(`"OK"`))
 	case "suspend":
@@ -644,13 +651,16 @@ func (s *Server) handleAction(c *call, resp *response) {
 		}
 		u.State = StateSuspended
 		u.normalize()
+		s.userEvent(c.org, apiActor(c), c.knobs, types.UserSuspend, u, before)
 		resp.raw(http.StatusOK, "", nil)
 	case "unlock":
 		unlock(u)
+		s.userEvent(c.org, apiActor(c), c.knobs, types.UserUnlock, u, before)
 		resp.raw(http.StatusOK, "text/plain; charset=utf-8", []byte("OK"))
 	case "expire":
 		u.PasswordExpired = true
 		u.PasswordExpirationDate = strPtr(formatTime(s.now()))
+		s.userEvent(c.org, apiActor(c), c.knobs, types.UserExpirePassword, u, before)
 		resp.raw(http.StatusOK, "text/plain; charset=utf-8", []byte("OK"))
 	case "resetmfa":
 		detail, msg := s.resetMFA(u, raw)
@@ -659,6 +669,7 @@ func (s *Server) handleAction(c *call, resp *response) {
 			return
 		}
 		c.entry.Detail = detail
+		s.userEvent(c.org, apiActor(c), c.knobs, types.UserResetMFA, u, before)
 		resp.raw(http.StatusOK, "text/plain; charset=utf-8", []byte("OK"))
 	}
 }

@@ -3,13 +3,16 @@ package jcsim
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
 
 // These helpers change state directly, as an administrator in the JumpCloud console would,
-// bypassing the API (no request is logged, no knob applies). org "" means DefaultOrg, or the
-// only organization when there is exactly one.
+// bypassing the API (no request is logged, no knob applies but those of the events). org ""
+// means DefaultOrg, or the only organization when there is exactly one. Each change is recorded
+// as a Directory Insights event initiated by a console administrator in a browser (LockOut's by
+// the user's failed logins).
 
 // ErrNotFound is returned by helpers for an unknown organization or user.
 var ErrNotFound = errors.New("jcsim: not found")
@@ -91,6 +94,12 @@ func (s *Server) FindUsername(org, username string) (User, bool) {
 // EditUser changes a user with fn, like a console edit. The id and organization cannot change;
 // suspended is kept consistent with state; unique fields must stay unique.
 func (s *Server) EditUser(org, id string, fn func(*User)) error {
+	return s.editUser(org, id, fn, func(k Knobs, _ *User) (string, actor) { return k.EventTypes.UserUpdate, consoleActor })
+}
+
+// editUser is EditUser; event names the event type and its actor.
+func (s *Server) editUser(org, id string, fn func(*User), event func(Knobs, *User) (string, actor)) error {
+	k := s.Knobs()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, err := s.resolveOrgLocked(org)
@@ -105,31 +114,39 @@ func (s *Server) EditUser(org, id string, fn func(*User)) error {
 	fn(&u)
 	u.ID, u.Organization = r.ID, r.Organization
 	u.normalize()
-	ci := s.Knobs().UsernameRules.CaseInsensitiveUnique
+	ci := k.UsernameRules.CaseInsensitiveUnique
 	if field := o.clash(&u, ci); field != "" {
 		return fmt.Errorf("jcsim: %s already exists", field)
 	}
 	s.assignIDs(&u)
+	before := render(&r.User, nil, nil, false)
 	o.unindex(r, ci)
 	r.User = u
 	o.index(r, ci)
+	typ, a := event(k, &r.User)
+	s.userEvent(o.id, a, k, typ, &r.User, before)
 	return nil
 }
 
 // LockOut simulates failed logins: the account is locked and badLoginAttempts raised.
 func (s *Server) LockOut(org, id string) error {
-	return s.EditUser(org, id, func(u *User) {
+	return s.editUser(org, id, func(u *User) {
 		u.BadLoginAttempts += 10
 		if !u.AccountLocked {
 			u.AccountLocked = true
 			u.AccountLockedDate = strPtr(formatTime(s.now()))
 		}
+	}, func(k Knobs, u *User) (string, actor) {
+		a := consoleActor
+		a.by, a.authMethod = EventActor{ID: u.ID, Type: "user", Username: u.Username}, ""
+		return k.EventTypes.UserLockout, a
 	})
 }
 
 // RemoveUser deletes a user out of band (reports keep a dangling manager, as a console delete
 // without cascade would leave them); it leaves its groups, as an API delete does.
 func (s *Server) RemoveUser(org, id string) error {
+	k := s.Knobs()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, err := s.resolveOrgLocked(org)
@@ -140,8 +157,9 @@ func (s *Server) RemoveUser(org, id string) error {
 	if r == nil {
 		return fmt.Errorf("%w: user %q", ErrNotFound, id)
 	}
-	o.remove(r, s.Knobs().UsernameRules.CaseInsensitiveUnique)
+	o.remove(r, k.UsernameRules.CaseInsensitiveUnique)
 	o.dropMember(id)
+	s.userEvent(o.id, consoleActor, k, k.EventTypes.UserDelete, &r.User, nil)
 	return nil
 }
 
@@ -191,6 +209,7 @@ func (s *Server) AddUser(org string, u User, password string) (User, error) {
 		}
 	}
 	o.insert(r, ci)
+	s.userEvent(o.id, consoleActor, k, k.EventTypes.UserCreate, &r.User, nil)
 	return r.User.clone(), nil
 }
 
@@ -246,14 +265,15 @@ func (s *Server) SeedUsers(org string, n int) ([]User, error) {
 	return out, nil
 }
 
-// Reset deletes every user and group of every organization, empties the request log and drops queued
-// faults. API keys and knobs stay.
+// Reset deletes every user and group of every organization, empties the request log and the
+// events and drops queued faults. API keys and knobs stay.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	for id := range s.orgs {
 		s.orgs[id] = newOrg(id)
 	}
 	s.mu.Unlock()
+	s.events.reset()
 	s.ClearFaults()
 	s.ResetLog()
 }
@@ -261,6 +281,7 @@ func (s *Server) Reset() {
 // AddSSHKey gives a user a public SSH key, like a console edit (no validation of the key). It
 // returns the stored key.
 func (s *Server) AddSSHKey(org, userID, name, publicKey string) (SSHKey, error) {
+	k := s.Knobs()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, err := s.resolveOrgLocked(org)
@@ -273,6 +294,7 @@ func (s *Server) AddSSHKey(org, userID, name, publicKey string) (SSHKey, error) 
 	}
 	key := SSHKey{ID: s.newID(), Name: name, PublicKey: publicKey, Created: formatTime(s.now())}
 	r.SSHKeys = append(slices.Clip(r.SSHKeys), key)
+	s.recordEvent(o.id, consoleActor, k, k.EventTypes.SSHKeyAdd, userObject(&r.User, k), nil, sshKeyChange(true, key))
 	return key, nil
 }
 
@@ -336,6 +358,10 @@ func (s *Server) AddGroup(org string, g Group, members ...string) (Group, error)
 	g.normalize()
 	rec.Group = g
 	o.insertGroup(rec, k.GroupNameCaseInsensitive)
+	s.groupEvent(o.id, consoleActor, k, k.EventTypes.GroupCreate, &rec.Group, nil)
+	for _, id := range members {
+		s.memberEvent(o.id, consoleActor, k, "add", &rec.Group, &o.byID[id].User)
+	}
 	return o.view(rec, k), nil
 }
 
@@ -422,29 +448,38 @@ func (s *Server) MemberOf(org, userID string) []string {
 // member already there, and dynamic groups too are changed (their stored members matter again
 // once they are made static).
 func (s *Server) AddMember(org, groupID, userID string) error {
+	k := s.Knobs()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, g, err := s.groupLockedByID(org, groupID)
 	if err != nil {
 		return err
 	}
-	if o.byID[userID] == nil {
+	u := o.byID[userID]
+	if u == nil {
 		return fmt.Errorf("%w: user %q", ErrNotFound, userID)
 	}
-	g.members[userID] = true
+	if !g.members[userID] {
+		g.members[userID] = true
+		s.memberEvent(o.id, consoleActor, k, "add", &g.Group, &u.User)
+	}
 	return nil
 }
 
 // RemoveMember removes a user from a group's static members, like a console edit (no error when
 // it was not one).
 func (s *Server) RemoveMember(org, groupID, userID string) error {
+	k := s.Knobs()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, g, err := s.groupLockedByID(org, groupID)
+	o, g, err := s.groupLockedByID(org, groupID)
 	if err != nil {
 		return err
 	}
-	delete(g.members, userID)
+	if g.members[userID] {
+		delete(g.members, userID)
+		s.memberEvent(o.id, consoleActor, k, "remove", &g.Group, o.userOrStub(userID))
+	}
 	return nil
 }
 
@@ -473,9 +508,11 @@ func (s *Server) EditGroup(org, id string, fn func(*Group)) error {
 	if o.groupClash(next.Name, g.ID, k.GroupNameCaseInsensitive) {
 		return fmt.Errorf("jcsim: group %q already exists", next.Name)
 	}
+	before := renderGroup(g.Group, nil)
 	o.setMethod(g, next.MembershipMethod, k)
 	o.renameGroup(g, next.Name, k.GroupNameCaseInsensitive)
 	g.Group, g.query = next, q
+	s.groupEvent(o.id, consoleActor, k, k.EventTypes.GroupUpdate, &g.Group, before)
 	return nil
 }
 
@@ -489,6 +526,7 @@ func (s *Server) RemoveGroup(org, id string) error {
 		return err
 	}
 	o.removeGroup(g, k.GroupNameCaseInsensitive)
+	s.groupEvent(o.id, consoleActor, k, k.EventTypes.GroupDelete, &g.Group, nil)
 	return nil
 }
 
@@ -496,6 +534,7 @@ func (s *Server) RemoveGroup(org, id string) error {
 // administrator reviewing them in the console would: its members become the users its query
 // selects.
 func (s *Server) ApproveSuggestions(org, id string) error {
+	k := s.Knobs()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, g, err := s.groupLockedByID(org, id)
@@ -509,8 +548,25 @@ func (s *Server) ApproveSuggestions(org, id string) error {
 	for _, u := range o.users {
 		if g.matches(&u.User) {
 			members[u.ID] = true
+			if !g.members[u.ID] {
+				s.memberEvent(o.id, consoleActor, k, "add", &g.Group, &u.User)
+			}
+		}
+	}
+	for _, uid := range slices.Sorted(maps.Keys(g.members)) {
+		if !members[uid] {
+			s.memberEvent(o.id, consoleActor, k, "remove", &g.Group, o.userOrStub(uid))
 		}
 	}
 	g.members = members
 	return nil
+}
+
+// userOrStub returns the user with id, or a stand-in holding the id only (a member that is no
+// user any more). Callers hold s.mu.
+func (o *org) userOrStub(id string) *User {
+	if r := o.byID[id]; r != nil {
+		return &r.User
+	}
+	return &User{ID: id}
 }

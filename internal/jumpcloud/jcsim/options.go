@@ -36,6 +36,10 @@ type Options struct {
 	// OnRequest, when set, receives each API request's log entry once it is recorded (the
 	// jumpcloud-sim command prints them with --verbose). It must not block.
 	OnRequest func(Request)
+	// EventLogSize bounds the Directory Insights events kept per organization (the oldest are
+	// dropped, an eighth of the bound at a time, as JumpCloud's retention drops old events); 0
+	// means 100000.
+	EventLogSize int
 }
 
 // Knobs are the behaviours that can be changed while the server runs (SetKnobs, the Set*
@@ -97,6 +101,32 @@ type Knobs struct {
 	// OmitTotalCountHeader leaves the x-total-count header out of v2 list answers.
 	OmitTotalCountHeader bool `json:"omitTotalCountHeader,omitempty"`
 
+	// InsightsDisabled answers the Directory Insights API (POST /insights/directory/v1/events
+	// and /events/count) with 402 "Directory Insights is not enabled for your organization", as
+	// JumpCloud does for a plan without it. Events are still recorded.
+	InsightsDisabled bool `json:"insightsDisabled,omitempty"`
+	// EventDelay is how long after a change its event becomes visible to /events: Directory
+	// Insights ingests events with a lag. EventDelayJitter adds a uniform random [0, jitter) per
+	// event, so that events may also become visible out of order. Both default to 0 (at once).
+	EventDelay       time.Duration `json:"eventDelay,omitempty"`
+	EventDelayJitter time.Duration `json:"eventDelayJitter,omitempty"`
+	// EventClockSkew is added to event timestamps and to the clock /events checks start_time
+	// against (JumpCloud refuses a start in its future): Directory Insights' clock ahead of
+	// (positive) or behind the simulator's.
+	EventClockSkew time.Duration `json:"eventClockSkew,omitempty"`
+	// EventsOmitUserAgent leaves useragent out of events.
+	EventsOmitUserAgent bool `json:"eventsOmitUserAgent,omitempty"`
+	// EventsRawUserAgent writes useragent as the request's User-Agent string. By default it is
+	// the parsed object JumpCloud's document shows ({"name": "Chrome", "major": "130", "os":
+	// "Mac OS X", ...}), where a client that is no known browser is named "Other", as a
+	// user-agent parser names it.
+	EventsRawUserAgent bool `json:"eventsRawUserAgent,omitempty"`
+	// EventsOmitChanges leaves changes ({field, from, to}) out of events.
+	EventsOmitChanges bool `json:"eventsOmitChanges,omitempty"`
+	// EventTypes names the event_type (and resource types) of each kind of change; empty fields
+	// take DefaultEventTypes.
+	EventTypes EventTypes `json:"eventTypes"`
+
 	// Latency is added to every /api request, plus a uniform random Jitter in [0, Jitter).
 	Latency time.Duration `json:"latency,omitempty"`
 	Jitter  time.Duration `json:"jitter,omitempty"`
@@ -104,6 +134,77 @@ type Knobs struct {
 	RateLimit RateLimit `json:"rateLimit"`
 	// Faults inject random failures.
 	Faults Faults `json:"faults"`
+}
+
+// EventTypes are the names Directory Insights events are recorded with. JumpCloud documents the
+// event types of its directory service in a table but not which one each admin action logs, so
+// each is a knob.
+type EventTypes struct {
+	// UserCreate, UserUpdate, UserDelete: API creates/updates/deletes and console edits.
+	UserCreate string `json:"userCreate,omitempty"`
+	UserUpdate string `json:"userUpdate,omitempty"`
+	UserDelete string `json:"userDelete,omitempty"`
+	// UserSuspend (POST .../state/suspend), UserActivate (POST .../state/activate), UserUnlock
+	// (POST .../unlock), UserExpirePassword (POST .../expire), UserResetMFA (POST .../resetmfa).
+	// A PUT that changes the state is a UserUpdate.
+	UserSuspend        string `json:"userSuspend,omitempty"`
+	UserActivate       string `json:"userActivate,omitempty"`
+	UserUnlock         string `json:"userUnlock,omitempty"`
+	UserExpirePassword string `json:"userExpirePassword,omitempty"`
+	UserResetMFA       string `json:"userResetMFA,omitempty"`
+	// UserLockout is the event of LockOut (failed logins).
+	UserLockout string `json:"userLockout,omitempty"`
+	// SSHKeyAdd and SSHKeyRemove: a user's SSH key added or deleted (POST/DELETE .../sshkeys).
+	SSHKeyAdd    string `json:"sshKeyAdd,omitempty"`
+	SSHKeyRemove string `json:"sshKeyRemove,omitempty"`
+	// GroupCreate, GroupUpdate, GroupDelete: user groups.
+	GroupCreate string `json:"groupCreate,omitempty"`
+	GroupUpdate string `json:"groupUpdate,omitempty"`
+	GroupDelete string `json:"groupDelete,omitempty"`
+	// Association: a user added to or removed from a group.
+	Association string `json:"association,omitempty"`
+	// UserResource and GroupResource are the resource (and association end) types of users and
+	// user groups.
+	UserResource  string `json:"userResource,omitempty"`
+	GroupResource string `json:"groupResource,omitempty"`
+}
+
+// DefaultEventTypes follow JumpCloud's Directory Insights document, whose event table lists
+// user_create, user_update, user_delete, user_suspended, user_activated, user_unlocked,
+// user_lockout, group_create, group_update, group_delete and association_change (JumpCloud's own
+// PowerShell examples search for group_create). Expiring a password, resetting MFA and changing
+// SSH keys have no event of their own in the table: they are user_update. Users are resources of
+// type "user", groups "user_group".
+func DefaultEventTypes() EventTypes {
+	return EventTypes{
+		UserCreate: "user_create", UserUpdate: "user_update", UserDelete: "user_delete",
+		UserSuspend: "user_suspended", UserActivate: "user_activated", UserUnlock: "user_unlocked",
+		UserExpirePassword: "user_update", UserResetMFA: "user_update", UserLockout: "user_lockout",
+		SSHKeyAdd: "user_update", SSHKeyRemove: "user_update",
+		GroupCreate: "group_create", GroupUpdate: "group_update", GroupDelete: "group_delete",
+		Association: "association_change", UserResource: "user", GroupResource: "user_group",
+	}
+}
+
+// withDefaults fills the empty names from DefaultEventTypes.
+func (e EventTypes) withDefaults() EventTypes {
+	d := DefaultEventTypes()
+	for _, f := range []struct {
+		dst *string
+		def string
+	}{
+		{&e.UserCreate, d.UserCreate}, {&e.UserUpdate, d.UserUpdate}, {&e.UserDelete, d.UserDelete},
+		{&e.UserSuspend, d.UserSuspend}, {&e.UserActivate, d.UserActivate}, {&e.UserUnlock, d.UserUnlock},
+		{&e.UserExpirePassword, d.UserExpirePassword}, {&e.UserResetMFA, d.UserResetMFA}, {&e.UserLockout, d.UserLockout},
+		{&e.SSHKeyAdd, d.SSHKeyAdd}, {&e.SSHKeyRemove, d.SSHKeyRemove},
+		{&e.GroupCreate, d.GroupCreate}, {&e.GroupUpdate, d.GroupUpdate}, {&e.GroupDelete, d.GroupDelete},
+		{&e.Association, d.Association}, {&e.UserResource, d.UserResource}, {&e.GroupResource, d.GroupResource},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.def
+		}
+	}
+	return e
 }
 
 // UsernameRules are the naming rules enforced on username.
@@ -168,8 +269,8 @@ type Fault struct {
 	// Op is the operation name ("list", "get", "create", "update", "delete", "search",
 	// "activate", "suspend", "unlock", "expire", "resetmfa", "sshkey-list", "sshkey-add",
 	// "sshkey-delete", "group-list", "group-get", "group-create", "group-update",
-	// "group-delete", "member-list", "member-add", "member-remove", "membership", "memberof")
-	// or "*" for any.
+	// "group-delete", "member-list", "member-add", "member-remove", "membership", "memberof",
+	// and the Directory Insights "events" and "events-count") or "*" for any.
 	Op string `json:"op"`
 	// Times is how many requests fail (default 1).
 	Times int `json:"times"`
@@ -225,6 +326,7 @@ func (k Knobs) withDefaults() Knobs {
 	if k.DynamicMemberEditStatus == 0 {
 		k.DynamicMemberEditStatus = http.StatusBadRequest
 	}
+	k.EventTypes = k.EventTypes.withDefaults()
 	return k
 }
 
@@ -272,7 +374,7 @@ func (k Knobs) Validate() error {
 	if k.Faults.Code != 0 && (k.Faults.Code < 400 || k.Faults.Code > 599) {
 		return fmt.Errorf("faults.code must be a 4xx or 5xx status")
 	}
-	if k.Latency < 0 || k.Jitter < 0 || k.Faults.SlowDelay < 0 {
+	if k.Latency < 0 || k.Jitter < 0 || k.Faults.SlowDelay < 0 || k.EventDelay < 0 || k.EventDelayJitter < 0 {
 		return fmt.Errorf("durations must not be negative")
 	}
 	if k.RateLimit.RPS < 0 {

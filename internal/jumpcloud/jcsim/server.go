@@ -23,8 +23,9 @@ import (
 // maxBodyBytes bounds request bodies.
 const maxBodyBytes = 1 << 20
 
-// Server is the simulator. It is an http.Handler serving the API under /api and the admin
-// endpoints under /_sim/. All methods are safe for concurrent use.
+// Server is the simulator. It is an http.Handler serving the API under /api, the Directory
+// Insights events under /insights/directory/v1 and the admin endpoints under /_sim/. All methods
+// are safe for concurrent use.
 type Server struct {
 	now        func() time.Time
 	adminToken string
@@ -47,6 +48,9 @@ type Server struct {
 	hook atomic.Pointer[Hook]
 
 	log requestLog
+
+	// events are the Directory Insights events (events.go).
+	events eventStore
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server
@@ -73,6 +77,7 @@ func New(opts Options) *Server {
 	}
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.log.init(opts.RequestLogSize)
+	s.events.init(opts.EventLogSize)
 	for key, orgs := range opts.APIKeys {
 		s.AddAPIKey(key, orgs...)
 	}
@@ -348,6 +353,8 @@ type response struct {
 	header http.Header
 	body   []byte
 	v2     bool // errors take API v2's shape
+	// insights: errors take the Directory Insights API's shape (ErrorMessage).
+	insights bool
 }
 
 func newResponse() *response { return &response{header: http.Header{}} }
@@ -384,8 +391,13 @@ type v2ErrorBody struct {
 	Status  string `json:"status,omitempty"`
 }
 
-// error writes JumpCloud's error body: v1's status is the status text, v2's is left out.
+// error writes JumpCloud's error body: v1's status is the status text, v2's is left out, and the
+// insights API's has the message only.
 func (r *response) error(status int, msg string) {
+	if r.insights {
+		r.json(status, insightsError{Message: msg})
+		return
+	}
 	if r.v2 {
 		r.json(status, v2ErrorBody{Code: status, Message: msg})
 		return
@@ -420,7 +432,9 @@ type call struct {
 	entry *Request
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. The API is served under /api, Directory Insights under
+// /insights/directory/v1 (on the same listener: clients derive one from the other), the admin
+// endpoints under /_sim/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.serveAdmin(w, r)
@@ -443,13 +457,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp.writeTo(w)
 	}()
 
-	apiPath, ok := strings.CutPrefix(r.URL.Path, "/api/")
-	if !ok {
-		entry.Op = "unknown"
-		resp.error(http.StatusNotFound, "Not Found")
-		return
+	var rt routed
+	if insightsPath, ok := strings.CutPrefix(r.URL.Path, insightsPrefix+"/"); ok {
+		rt = routeInsights(r.Method, insightsPath)
+		resp.insights = true
+	} else {
+		apiPath, ok := strings.CutPrefix(r.URL.Path, "/api/")
+		if !ok {
+			entry.Op = "unknown"
+			resp.error(http.StatusNotFound, "Not Found")
+			return
+		}
+		rt = route(r.Method, "/"+apiPath)
 	}
-	rt := route(r.Method, "/"+apiPath)
 	op, id, status := rt.op, rt.id, rt.status
 	resp.v2 = rt.v2
 	entry.Op = op
@@ -576,6 +596,8 @@ func (s *Server) dispatch(c *call, resp *response) {
 		s.handleMembership(c, resp)
 	case "memberof":
 		s.handleMemberOf(c, resp)
+	case "events", "events-count":
+		s.handleEvents(c, resp)
 	default:
 		s.handleAction(c, resp)
 	}

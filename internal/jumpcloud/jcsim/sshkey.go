@@ -117,6 +117,15 @@ func (s *Server) replaceSSHKeys(existing []SSHKey, raw json.RawMessage, k Knobs)
 	return out, 0, ""
 }
 
+// sshKeyChange is the changes entry of an SSH key added or removed (the public key left out).
+func sshKeyChange(added bool, key SSHKey) []EventChange {
+	k := map[string]string{"_id": key.ID, "name": key.Name}
+	if added {
+		return []EventChange{{Field: "ssh_keys", From: nil, To: k}}
+	}
+	return []EventChange{{Field: "ssh_keys", From: k, To: nil}}
+}
+
 func (s *Server) handleSSHKeyList(c *call, resp *response) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -151,6 +160,7 @@ func (s *Server) handleSSHKeyAdd(c *call, resp *response) {
 	key := SSHKey{ID: s.newID(), Name: *in.Name, PublicKey: strings.TrimSpace(*in.PublicKey), Created: formatTime(s.now())}
 	r.SSHKeys = append(slices.Clip(r.SSHKeys), key)
 	c.entry.KeyID = key.ID
+	s.recordEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.SSHKeyAdd, userObject(&r.User, c.knobs), nil, sshKeyChange(true, key))
 	resp.json(http.StatusOK, key)
 }
 
@@ -170,7 +180,9 @@ func (s *Server) handleSSHKeyDelete(c *call, resp *response) {
 		resp.error(http.StatusNotFound, "SSH key not found")
 		return
 	}
+	removed := r.SSHKeys[i]
 	r.SSHKeys = slices.Delete(slices.Clone(r.SSHKeys), i, i+1)
+	s.recordEvent(c.org, apiActor(c), c.knobs, c.knobs.EventTypes.SSHKeyRemove, userObject(&r.User, c.knobs), nil, sshKeyChange(false, removed))
 	resp.raw(http.StatusOK, "text/plain; charset=utf-8", []byte("OK"))
 }
 
