@@ -182,6 +182,10 @@ var _ = Describe("Invalid manifests", func() {
 			"owner must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, such as platform-prod"),
 		Entry("owner mark attribute with a space", conn("c12", validSecretRef+"\nownerMark: {owner: prod, attributeName: \"k8s owner\"}"),
 			"attributeName must be letters and digits, starting with a letter, such as k8sOwner"),
+		Entry("change feed polled every second", conn("c13", validSecretRef+"\nchangeFeed: {enabled: true, interval: 1s}"),
+			"changeFeed.interval must be a duration between 5s and 10m, such as 30s"),
+		Entry("change feed whose safety net is shorter than its interval", conn("c14", validSecretRef+"\nchangeFeed: {enabled: true, interval: 5m, resyncInterval: 1m}"),
+			"changeFeed.interval must be shorter than changeFeed.resyncInterval"),
 
 		// SSH keys on a JumpCloudUser
 		Entry("SSH key that is not an OpenSSH public key", user("k1", validUser+"\nsshKeys: [{name: laptop, publicKey: \"-----BEGIN RSA PUBLIC KEY-----\"}]"),
