@@ -111,6 +111,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	dynamicEdit := fs.Int("dynamic-member-edit-status", http.StatusBadRequest, "status of a member change on a dynamic group: 400, 403 or 409")
 	autoApprove := fs.Bool("auto-approve-suggestions", false, "DYNAMIC_REVIEW_REQUIRED groups take their query's result as members, like DYNAMIC_AUTOMATED")
 	omitTotal := fs.Bool("omit-total-count-header", false, "leave x-total-count out of v2 list answers")
+	insightsOff := fs.Bool("insights-disabled", false, "answer the Directory Insights events API with 402, as for a plan without Directory Insights")
+	eventDelay := fs.Duration("event-delay", 0, "how long after a change its Directory Insights event becomes visible")
+	eventSkew := fs.Duration("event-clock-skew", 0, "offset of the Directory Insights clock (event timestamps) from the simulator's")
+	eventsRawUA := fs.Bool("events-raw-user-agent", false, "events carry the raw User-Agent string instead of the parsed object")
 	latency := fs.Duration("latency", 0, "latency added to every API request")
 	jitter := fs.Duration("jitter", 0, "random extra latency in [0, jitter)")
 	rlRPS := fs.Float64("rate-limit-rps", 0, "server-side rate limit per API key, requests per second (0: none); over it, 429")
@@ -152,6 +156,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		DynamicMemberEditStatus:  *dynamicEdit,
 		AutoApproveSuggestions:   *autoApprove,
 		OmitTotalCountHeader:     *omitTotal,
+		InsightsDisabled:         *insightsOff,
+		EventDelay:               *eventDelay,
+		EventClockSkew:           *eventSkew,
+		EventsRawUserAgent:       *eventsRawUA,
 		Latency:                  *latency,
 		Jitter:                   *jitter,
 		RateLimit:                jcsim.RateLimit{RPS: *rlRPS, Burst: *rlBurst, RetryAfter: *rlRetryAfter},
