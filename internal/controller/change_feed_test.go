@@ -69,6 +69,26 @@ var _ = Describe("The change feed", func() {
 		Eventually(func() []string { return f.events("ada") }).Should(ContainElement("DriftCorrected"))
 	})
 
+	It("copes with late events, its own user agent in them and a 429, and still acts once", func() {
+		f := newFixture(withFeed)
+		// Events show up 3s late; they name the raw User-Agent, which carries this process's mark.
+		f.sim.UpdateKnobs(func(k *jcsim.Knobs) { k.EventDelay, k.EventsRawUserAgent = 3*time.Second, true })
+		Expect(k8sClient.Create(ctx, f.user("bea"))).To(Succeed())
+		id := f.ready("bea").Status.ID
+		f.polls(2)
+		f.sim.ResetLog()
+		f.polls(2)
+		Expect(f.sim.Count("get")).To(BeZero(), "the operator's own create read back from the feed")
+
+		f.sim.InjectFault(jcsim.Fault{Op: "events", Code: 429, RetryAfter: "1"})
+		Expect(f.sim.EditUser(f.org, id, func(u *jcsim.User) { u.Email = "console@example.com" })).To(Succeed())
+		Eventually(func() string { return f.simUser(id).Email }).WithTimeout(4 * feedInterval).Should(Equal("bea@example.com"))
+		f.polls(2)
+		Expect(f.sim.Count("get")).To(Equal(1), "reads of the edited user")
+		Expect(f.sim.Count("update")).To(Equal(1), "writes to the edited user")
+		Expect(f.feedCondition()).To(HaveField("Status", metav1.ConditionTrue), "one 429 does not make the feed unhealthy")
+	})
+
 	It("puts back a group member removed in the console", func() {
 		f := newFixture(withFeed, fastConnection)
 		Expect(k8sClient.Create(ctx, f.user("ann"))).To(Succeed())
