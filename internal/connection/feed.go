@@ -97,8 +97,10 @@ type Feed struct {
 	// carries it is the operator's own write.
 	Instance string
 
-	mu    sync.Mutex
-	state FeedState
+	mu sync.Mutex
+	// running is set while a goroutine polls the feed: only then are own writes recorded.
+	running bool
+	state   FeedState
 	// message explains a Refused or Failing state.
 	message string
 	// lastOK is when the last successful poll began (the operator's clock); zero before one.
@@ -132,12 +134,22 @@ func (f *Feed) Healthy() bool {
 	return s == FeedPolling
 }
 
-// Stop forgets the feed's position: a feed enabled again starts from its first poll.
+// Start marks the feed as polled: from now on the operator's writes are recorded, to be
+// recognised in the events.
+func (f *Feed) Start() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.running = true
+}
+
+// Stop forgets the feed's position and the writes it waited for: a feed enabled again starts
+// from its first poll.
 func (f *Feed) Stop() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.state, f.message, f.lastOK = FeedOff, "", time.Time{}
+	f.running, f.state, f.message, f.lastOK = false, FeedOff, "", time.Time{}
 	clear(f.seen)
+	clear(f.own)
 }
 
 // NoteWrite records that the operator wrote the objects ids at now: the next event about each
@@ -145,6 +157,9 @@ func (f *Feed) Stop() {
 func (f *Feed) NoteWrite(ids []string, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !f.running {
+		return // no poll will look for them
+	}
 	for _, id := range ids {
 		f.own[id] = append(f.own[id], now)
 	}

@@ -106,6 +106,7 @@ func TestFeedPoll(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := &fakeEvents{answers: tc.answers}
 			f := NewFeed(instance)
+			f.Start()
 			f.NoteWrite(tc.own, t0)
 			res, err := f.Poll(context.Background(), src, t0)
 			if err != nil {
@@ -177,5 +178,32 @@ func TestFeedPollsFollowOn(t *testing.T) {
 	}
 	if !f.Healthy() {
 		t.Errorf("not healthy after a successful poll")
+	}
+}
+
+func TestFeedRecordsWritesOnlyWhilePolled(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	f := NewFeed("jumpcloud-operator-instance/0123456789ab")
+	f.NoteWrite([]string{userA}, t0)
+	if len(f.own) != 0 {
+		t.Fatalf("a feed nobody polls recorded a write: %v", f.own)
+	}
+	f.Start()
+	f.NoteWrite([]string{userA}, t0)
+	if len(f.own) != 1 {
+		t.Fatalf("a polled feed did not record the write: %v", f.own)
+	}
+	f.Stop()
+	if len(f.own) != 0 || f.Healthy() {
+		t.Fatalf("a stopped feed kept its writes or its state: %v %v", f.own, f.state)
+	}
+	// Writes whose events never came are dropped after ownWriteExpiry.
+	f.Start()
+	f.NoteWrite([]string{userA}, t0)
+	if _, err := f.Poll(context.Background(), &fakeEvents{}, t0.Add(ownWriteExpiry+time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.own) != 0 {
+		t.Fatalf("an expired write is still waiting: %v", f.own)
 	}
 }

@@ -119,6 +119,8 @@ func (f *feedRunner) run(ctx context.Context, ref connection.Ref) {
 			}
 			return
 		}
+		// A connection rebuilt from a new key may bring a new feed: mark it polled each time.
+		conn.Feed.Start()
 		wait := f.poll(ctx, log, conn)
 		timer.Reset(wait)
 	}
