@@ -103,7 +103,6 @@ func (s *groupScope) forced() bool {
 
 // +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudusergroups,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudusergroups/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudusergroups/finalizers,verbs=update
 
 // Reconcile brings one JumpCloudUserGroup and its JumpCloud group in line.
 func (r *JumpCloudUserGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {

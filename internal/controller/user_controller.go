@@ -148,7 +148,6 @@ func (s *userScope) owned() bool {
 
 // +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudusers,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudusers/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=iam.jumpcloud-operator.dev,resources=jumpcloudusers/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 // Reconcile brings one JumpCloudUser and its JumpCloud user in line.

@@ -44,21 +44,19 @@ var managerRole = []string{
 	"iam.jumpcloud-operator.dev jumpclouduseroperations get",
 	"iam.jumpcloud-operator.dev jumpclouduseroperations list",
 	"iam.jumpcloud-operator.dev jumpclouduseroperations watch",
-	// Users are read and patched (the finalizer); the finalizers subresource is needed where the
-	// OwnerReferencesPermissionEnforcement admission plugin runs.
+	// Users are read and patched (the finalizer, written on the object itself: the operator sets
+	// no ownerReferences, so the finalizers subresource is never checked; test/install shows it).
 	"iam.jumpcloud-operator.dev jumpcloudusers get",
 	"iam.jumpcloud-operator.dev jumpcloudusers list",
 	"iam.jumpcloud-operator.dev jumpcloudusers patch",
 	"iam.jumpcloud-operator.dev jumpcloudusers update",
 	"iam.jumpcloud-operator.dev jumpcloudusers watch",
-	"iam.jumpcloud-operator.dev jumpcloudusers/finalizers update",
 	// Groups likewise: read and patched (the finalizer), never created or deleted.
 	"iam.jumpcloud-operator.dev jumpcloudusergroups get",
 	"iam.jumpcloud-operator.dev jumpcloudusergroups list",
 	"iam.jumpcloud-operator.dev jumpcloudusergroups patch",
 	"iam.jumpcloud-operator.dev jumpcloudusergroups update",
 	"iam.jumpcloud-operator.dev jumpcloudusergroups watch",
-	"iam.jumpcloud-operator.dev jumpcloudusergroups/finalizers update",
 	"iam.jumpcloud-operator.dev jumpcloudusergroups/status get",
 	"iam.jumpcloud-operator.dev jumpcloudusergroups/status patch",
 	"iam.jumpcloud-operator.dev jumpcloudusergroups/status update",
