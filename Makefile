@@ -81,7 +81,7 @@ BENCH_OUT ?= bin/bench.json
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: ## Measure what the operator costs JumpCloud (hack/bench; ~12 min): creates, steady state bulk and per-resource, latency, memory. Writes BENCH_OUT, prints a table.
+bench: ## Measure what the operator costs JumpCloud (hack/bench; ~25 min): creates, steady state bulk and per-resource, latency, memory, change feed. Writes BENCH_OUT, prints a table.
 	assets="$$(hack/envtest.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" go run ./hack/bench -out "$(BENCH_OUT)" $(BENCH_ARGS)
 

@@ -33,7 +33,6 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -73,6 +72,7 @@ func main() {
 		secureMetrics         bool
 		enableHTTP2           bool
 		probeAddr             string
+		pprofAddr             string
 		enableLeaderElection  bool
 		leaderElectionNS      string
 		leaseDuration         = 15 * time.Second
@@ -93,6 +93,9 @@ func main() {
 		"Serve HTTP/2 on the metrics endpoint. Off by default against the HTTP/2 Stream Cancellation and "+
 			"Rapid Reset vulnerabilities.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz endpoints bind to.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "0",
+		"The address Go's pprof endpoints (/debug/pprof/) bind to, e.g. 127.0.0.1:6060. 0 disables them. "+
+			"They are served over plain HTTP without authentication: bind them to loopback only.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
 		"Enable leader election, so that only one replica of the manager is active at a time.")
 	flag.StringVar(&leaderElectionNS, "leader-election-namespace", "",
@@ -128,6 +131,11 @@ func main() {
 	flag.Parse()
 
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	gcPercent, memoryLimit, err := setMemoryDefaults()
+	if err != nil {
+		setupLog.Error(err, "Failed to set the memory limit")
+		os.Exit(1)
+	}
 
 	var tlsOpts []func(*tls.Config)
 	if !enableHTTP2 {
@@ -148,6 +156,7 @@ func main() {
 		Scheme:                  scheme,
 		Metrics:                 metricsOpts,
 		HealthProbeBindAddress:  probeAddr,
+		PprofBindAddress:        pprofAddr,
 		LeaderElection:          enableLeaderElection,
 		LeaderElectionID:        leaderElectionID,
 		LeaderElectionNamespace: leaderElectionNS,
@@ -157,9 +166,7 @@ func main() {
 		// The process exits as soon as the manager stops, so stepping down at once is safe, and
 		// it lets the next leader start without waiting for the lease to expire.
 		LeaderElectionReleaseOnCancel: true,
-		// The operator patches and never reads managedFields: leaving them out of the cache saves
-		// a good part of its memory when it holds thousands of JumpCloudUsers.
-		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		Cache:                         cacheOptions(),
 	})
 	if err != nil {
 		setupLog.Error(err, "Failed to create manager")
@@ -191,7 +198,8 @@ func main() {
 		os.Exit(1)
 	}
 
-	setupLog.Info("Starting manager", "version", Version, "defaultDeletionPolicy", defaultDeletionPolicy)
+	setupLog.Info("Starting manager", "version", Version, "defaultDeletionPolicy", defaultDeletionPolicy,
+		"gcPercent", gcPercent, "memoryLimit", memoryLimit)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		setupLog.Error(err, "Failed to run manager")
 		os.Exit(1)

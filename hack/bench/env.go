@@ -34,8 +34,10 @@ type bench struct {
 	cfg         config
 	c           client.Client
 	metricsPort int
-	mode        string
-	sims        []*jcsim.Server
+	// pprofPort serves the manager's pprof endpoints on loopback; 0 when -heap-profiles=false.
+	pprofPort int
+	mode      string
+	sims      []*jcsim.Server
 	// steady is the simulator of scenarios (b) and (e).
 	steady *steady
 }
@@ -64,9 +66,15 @@ func (b *bench) startManager(mode string) error {
 		return err
 	}
 	b.metricsPort, b.mode = port, mode
-	if err := b.env.StartManager(b.bin, nil,
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
-		"--drift-detection="+mode, "--max-concurrent-reconciles="+strconv.Itoa(b.cfg.workers)); err != nil {
+	args := []string{"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+		"--drift-detection=" + mode, "--max-concurrent-reconciles=" + strconv.Itoa(b.cfg.workers)}
+	if b.cfg.heapProfiles {
+		if b.pprofPort, err = freePort(); err != nil {
+			return err
+		}
+		args = append(args, "--pprof-bind-address", fmt.Sprintf("127.0.0.1:%d", b.pprofPort))
+	}
+	if err := b.env.StartManager(b.bin, nil, args...); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(time.Minute)
@@ -117,7 +125,8 @@ func (b *bench) metrics() (map[string]float64, error) {
 	return out, sc.Err()
 }
 
-// memory reads the manager's resident set (now and peak) from /proc and its heap from metrics.
+// memory reads the manager's resident set (now, peak, and its anonymous and file-backed parts)
+// from /proc and its heap from metrics.
 func (b *bench) memory() (memoryResult, error) {
 	var m memoryResult
 	pid := b.env.ManagerPID()
@@ -139,7 +148,14 @@ func (b *bench) memory() (memoryResult, error) {
 			m.RSSMiB = kb / 1024
 		case "VmHWM":
 			m.PeakRSSMiB = kb / 1024
+		case "RssAnon":
+			m.RSSAnonMiB = kb / 1024
+		case "RssFile":
+			m.RSSFileMiB = kb / 1024
 		}
+	}
+	if m.CPUSeconds, err = cpuSeconds(pid); err != nil {
+		return m, err
 	}
 	mt, err := b.metrics()
 	if err != nil {
@@ -147,8 +163,36 @@ func (b *bench) memory() (memoryResult, error) {
 	}
 	m.HeapInuseMiB = mt["go_memstats_heap_inuse_bytes"] / (1 << 20)
 	m.HeapAllocMiB = mt["go_memstats_heap_alloc_bytes"] / (1 << 20)
+	m.HeapIdleMiB = mt["go_memstats_heap_idle_bytes"] / (1 << 20)
+	m.HeapReleasedMiB = mt["go_memstats_heap_released_bytes"] / (1 << 20)
+	m.NextGCMiB = mt["go_memstats_next_gc_bytes"] / (1 << 20)
+	m.SysMiB = mt["go_memstats_sys_bytes"] / (1 << 20)
 	m.Goroutines = int(mt["go_goroutines"])
 	return m, nil
+}
+
+// clockTicks is the unit of the CPU times in /proc/<pid>/stat (USER_HZ, 100 on Linux).
+const clockTicks = 100
+
+// cpuSeconds is the CPU time (user and system) a process has used since it started.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command (in parentheses, which may hold spaces): state is the 3rd
+	// field of the line, utime and stime the 14th and 15th.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, b)
+	}
+	utime, err1 := strconv.ParseFloat(fields[11], 64)
+	stime, err2 := strconv.ParseFloat(fields[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, b)
+	}
+	return (utime + stime) / clockTicks, nil
 }
 
 // simulator starts a simulator whose every answer is recorded.

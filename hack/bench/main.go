@@ -9,9 +9,13 @@
 //	(c) latency: one user apply→Ready, p50/p95 over 50 runs (same simulator settings).
 //	(b) steady state: M existing users adopted (IfExists), then the calls and writes of one full
 //	    resync interval in bulk drift detection.
-//	(d) memory: the manager's RSS (/proc) and heap in use (its metrics) with M users.
+//	(d) memory: the manager's RSS (/proc) and heap in use (its metrics) with M users, and heap
+//	    profiles (its pprof endpoint) when every user became Ready and after the interval.
 //	(e) per-resource: the manager restarted with --drift-detection=per-resource, one resync
 //	    interval of the same M users, for the bulk ÷ per-resource ratio.
+//	(f) change feed: the connection of (b) polls Directory Insights every 10s; 20 console edits of
+//	    a managed field, each on another user, reverted (p95) with the calls they cost; a quiet
+//	    window's calls, per hour against bulk only; the same edit with the feed off.
 //
 // It writes the results as JSON (-out) and prints a table; it exits non-zero when a bound the
 // project promises is not met.
@@ -44,6 +48,8 @@ type config struct {
 	keep        bool
 	managerBin  string
 	scenarios   string
+	// heapProfiles saves heap profiles of the manager in scenarios (b) and (e).
+	heapProfiles bool
 }
 
 func main() {
@@ -56,7 +62,10 @@ func main() {
 	flag.IntVar(&cfg.workers, "max-concurrent-reconciles", 16, "Passed to the manager.")
 	flag.BoolVar(&cfg.keep, "keep", false, "Keep the environment's directory (kubeconfig, manager.log) afterwards.")
 	flag.StringVar(&cfg.managerBin, "manager-bin", "", "A manager binary to run instead of building ./cmd/manager.")
-	flag.StringVar(&cfg.scenarios, "scenarios", "a,c,b,e", "The scenarios to run, in this order (b measures d; e needs b).")
+	flag.StringVar(&cfg.scenarios, "scenarios", "a,c,b,e,f", "The scenarios to run, in this order (b measures d; e and f need b).")
+	flag.BoolVar(&cfg.heapProfiles, "heap-profiles", true,
+		"Serve the manager's pprof endpoints on loopback and save its heap profiles in (b) and (e) beside -out, "+
+			"with their top allocation sites in the results.")
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 
@@ -122,15 +131,15 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		return res, err
 	}
 	steps := map[string]func(context.Context, *results) error{
-		"a": b.creates, "c": b.latency, "b": b.steadyBulk, "e": b.steadyPerResource,
+		"a": b.creates, "c": b.latency, "b": b.steadyBulk, "e": b.steadyPerResource, "f": b.changeFeed,
 	}
 	for name := range strings.SplitSeq(cfg.scenarios, ",") {
 		step, ok := steps[strings.TrimSpace(name)]
 		if !ok {
-			return res, fmt.Errorf("unknown scenario %q (want a, b, c or e)", name)
+			return res, fmt.Errorf("unknown scenario %q (want a, b, c, e or f)", name)
 		}
-		if name == "e" && res.Steady == nil {
-			return res, fmt.Errorf("scenario e needs scenario b first")
+		if (name == "e" || name == "f") && res.Steady == nil {
+			return res, fmt.Errorf("scenario %s needs scenario b first", name)
 		}
 		if err := step(ctx, res); err != nil {
 			return res, err

@@ -210,10 +210,23 @@ func (b *bench) steadyBulk(_ context.Context, res *results) error {
 	converged := time.Now()
 	adoption := rec.between(from, converged)
 	logf("(b) converged in %s with %d calls; measuring %s", converged.Sub(start).Round(time.Second), adoption.Total, period)
+	atConvergence, err := b.memory()
+	if err != nil {
+		return err
+	}
+	// The profile forces a GC: it is taken after the reading.
+	convergedProfile, err := b.heapProfile("converged")
+	if err != nil {
+		return err
+	}
 
 	window := b.measure(converged, period)
 	mem, err := b.memory()
 	if err != nil {
+		return err
+	}
+	mem.ConvergedRSSMiB = atConvergence.RSSMiB
+	if err := b.addProfiles(&mem, convergedProfile); err != nil {
 		return err
 	}
 	res.Steady = &steadyResult{
@@ -227,6 +240,20 @@ func (b *bench) steadyBulk(_ context.Context, res *results) error {
 	}
 	res.Memory = &mem
 	logf("(b) %d calls and %d writes in one resync interval; RSS %.0f MiB, heap %.0f MiB", window.Calls.Total, window.Calls.Writes, mem.RSSMiB, mem.HeapInuseMiB)
+	return nil
+}
+
+// addProfiles records the heap profiles taken before, and one taken now ("steady").
+func (b *bench) addProfiles(mem *memoryResult, earlier ...*heapProfile) error {
+	steady, err := b.heapProfile("steady")
+	if err != nil {
+		return err
+	}
+	for _, p := range append(earlier, steady) {
+		if p != nil {
+			mem.HeapProfiles = append(mem.HeapProfiles, p)
+		}
+	}
 	return nil
 }
 
@@ -269,6 +296,9 @@ func (b *bench) steadyPerResource(_ context.Context, res *results) error {
 	window := b.measure(wave.Add(period/10), period)
 	mem, err := b.memory()
 	if err != nil {
+		return err
+	}
+	if err := b.addProfiles(&mem); err != nil {
 		return err
 	}
 	s := res.Steady

@@ -66,25 +66,23 @@ func (g *GroupSnapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 	}
 	f := &refresh{done: make(chan struct{})}
 	g.flight = f
-	client := g.client
+	client, size := g.client, len(g.byID)
 	g.mu.Unlock()
 
-	var groups []jumpcloud.Group
+	// The maps are filled as the pages arrive, so that no list of every group is kept besides them.
+	byID, byName := make(map[string]jumpcloud.Group, size), make(map[string]string, size)
 	var err error
 	for grp, lerr := range client.AllGroups(ctx, jumpcloud.GroupListOptions{Limit: jumpcloud.MaxPageSize}) {
 		if lerr != nil {
 			err = lerr
 			break
 		}
-		groups = append(groups, grp)
+		byID[grp.ID], byName[grp.Name] = grp, grp.ID
 	}
 
 	g.mu.Lock()
 	if err == nil {
-		g.byID, g.byName = make(map[string]jumpcloud.Group, len(groups)), make(map[string]string, len(groups))
-		for _, grp := range groups {
-			g.byID[grp.ID], g.byName[grp.Name] = grp, grp.ID
-		}
+		g.byID, g.byName = byID, byName
 		g.loadedAt, g.failures, g.retryAt, g.lastErr = g.now(), 0, time.Time{}, nil
 	} else {
 		g.failures++

@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"time"
@@ -27,6 +28,9 @@ import (
 // while (5s, doubling up to maxAge), so that a struggling JumpCloud is not asked for the whole
 // directory again and again.
 //
+// Each user is held as a record (a compact encoding, below) rather than a jumpcloud.User: a
+// directory of tens of thousands of users then costs the manager a few megabytes instead of tens.
+//
 // A Snapshot is safe for concurrent use.
 type Snapshot struct {
 	// Now is the clock; nil means time.Now. Set it before first use.
@@ -34,15 +38,17 @@ type Snapshot struct {
 
 	mu     sync.Mutex
 	client *jumpcloud.Client
-	byID   map[string]*jumpcloud.User
-	byName map[string]string // username -> id
+	// byID maps an id to its user's record; byName maps a username to its id. Their keys share
+	// the records' bytes.
+	byID   map[string]record
+	byName map[string]string
 	// listedFrom and loadedAt are when the last complete list began and ended; zero when there
 	// was none.
 	listedFrom, loadedAt time.Time
 	// flight is the running refresh, nil when none runs.
 	flight *refresh
-	// overlay holds the writes (a user) and forgets (nil) since the running refresh began.
-	overlay map[string]*jumpcloud.User
+	// overlay holds the writes (a record) and forgets ("") since the running refresh began.
+	overlay map[string]record
 	// failures counts the refreshes that failed in a row; retryAt is when the next may run.
 	failures int
 	retryAt  time.Time
@@ -66,7 +72,7 @@ const minRetryDelay = 5 * time.Second
 
 // NewSnapshot returns an empty snapshot that lists users through client.
 func NewSnapshot(client *jumpcloud.Client) *Snapshot {
-	return &Snapshot{client: client, byID: map[string]*jumpcloud.User{}, byName: map[string]string{},
+	return &Snapshot{client: client, byID: map[string]record{}, byName: map[string]string{},
 		users: map[string]struct{}{}, lastDemand: -1}
 }
 
@@ -139,18 +145,18 @@ func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 		return s.unavailable()
 	}
 	f := &refresh{done: make(chan struct{})}
-	s.flight, s.overlay = f, map[string]*jumpcloud.User{}
+	s.flight, s.overlay = f, map[string]record{}
 	client, size := s.client, len(s.byID)
 	s.mu.Unlock()
 
 	start := time.Now()
-	users, err := listAll(ctx, client, size+size/16)
+	listed, err := listAll(ctx, client, size+size/16)
 
 	s.mu.Lock()
 	if err == nil {
-		s.install(users)
+		s.install(listed)
 		s.listedFrom, s.loadedAt = now, s.now()
-		s.pages = max(1, (len(users)+jumpcloud.MaxPageSize-1)/jumpcloud.MaxPageSize)
+		s.pages = max(1, (listed.users+jumpcloud.MaxPageSize-1)/jumpcloud.MaxPageSize)
 		s.failures, s.retryAt, s.lastErr = 0, time.Time{}, nil
 	} else {
 		s.failures++
@@ -170,7 +176,7 @@ func (s *Snapshot) Fresh(ctx context.Context, maxAge time.Duration) error {
 		}
 		return nil
 	}
-	log.V(1).Info("Refreshed the snapshot of JumpCloud users", "users", len(users), "duration", time.Since(start).Round(time.Millisecond))
+	log.V(1).Info("Refreshed the snapshot of JumpCloud users", "users", listed.users, "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -182,37 +188,43 @@ func retryDelay(failures int, maxAge time.Duration) time.Duration {
 	return max(min(d, maxAge), time.Second)
 }
 
-// listAll reads every user, in _id order, 100 a page; sizeHint (the last count, with room to
-// grow) spares the copies of a growing slice.
-func listAll(ctx context.Context, client *jumpcloud.Client, sizeHint int) ([]jumpcloud.User, error) {
+// listing is a complete list of the directory: its records by id, the ids by username, and how
+// many users the list returned.
+type listing struct {
+	byID   map[string]record
+	byName map[string]string
+	users  int
+}
+
+// listAll reads every user, in _id order, 100 a page, and encodes each as it arrives, so that no
+// page outlives its turn; sizeHint (the last count, with room to grow) sizes the maps.
+func listAll(ctx context.Context, client *jumpcloud.Client, sizeHint int) (*listing, error) {
 	if client == nil {
 		return nil, fmt.Errorf("no JumpCloud client")
 	}
-	users := make([]jumpcloud.User, 0, sizeHint)
+	l := &listing{byID: make(map[string]record, sizeHint), byName: make(map[string]string, sizeHint)}
+	var w recordWriter
 	for u, err := range client.AllUsers(ctx, jumpcloud.ListOptions{Limit: jumpcloud.MaxPageSize}) {
 		if err != nil {
 			return nil, err
 		}
-		users = append(users, u)
+		rec := w.user(&u)
+		id, username := rec.keys()
+		l.byID[id] = rec
+		l.byName[username] = id
+		l.users++
 	}
-	return users, nil
+	return l, nil
 }
 
-// install replaces the view with users, then re-applies the writes made while they were listed.
-func (s *Snapshot) install(users []jumpcloud.User) {
-	byID := make(map[string]*jumpcloud.User, len(users))
-	byName := make(map[string]string, len(users))
-	for i := range users {
-		u := &users[i]
-		byID[u.ID] = u
-		byName[u.Username] = u.ID
-	}
-	s.byID, s.byName = byID, byName
-	for id, u := range s.overlay {
-		if u == nil {
+// install replaces the view with a list, then re-applies the writes made while it was read.
+func (s *Snapshot) install(l *listing) {
+	s.byID, s.byName = l.byID, l.byName
+	for id, rec := range s.overlay {
+		if rec == "" {
 			s.remove(id)
 		} else {
-			s.set(u)
+			s.set(rec)
 		}
 	}
 }
@@ -301,31 +313,31 @@ func (s *Snapshot) Len() int {
 	return len(s.byID)
 }
 
-// User returns the entry for a JumpCloud id. The copy shares its list fields with the snapshot:
-// callers must not modify them.
+// User returns the entry for a JumpCloud id. The copy's strings share the snapshot's memory (Go
+// strings are immutable); its lists are its own.
 func (s *Snapshot) User(id string) (jumpcloud.User, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, ok := s.byID[id]
+	rec, ok := s.byID[id]
+	s.mu.Unlock()
 	if !ok {
 		return jumpcloud.User{}, false
 	}
-	return *u, true
+	return rec.user(), true
 }
 
 // UserByUsername returns the entry for an exact (case-sensitive) username.
 func (s *Snapshot) UserByUsername(username string) (jumpcloud.User, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	id, ok := s.byName[username]
+	var rec record
+	if ok {
+		rec, ok = s.byID[id]
+	}
+	s.mu.Unlock()
 	if !ok {
 		return jumpcloud.User{}, false
 	}
-	u, ok := s.byID[id]
-	if !ok {
-		return jumpcloud.User{}, false
-	}
-	return *u, true
+	return rec.user(), true
 }
 
 // Put records what JumpCloud answered to a read or write of one user.
@@ -333,11 +345,14 @@ func (s *Snapshot) Put(u jumpcloud.User) {
 	if u.ID == "" {
 		return
 	}
+	var w recordWriter
+	rec := w.user(&u)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.set(&u)
+	s.set(rec)
 	if s.overlay != nil {
-		s.overlay[u.ID] = &u
+		id, _ := rec.keys()
+		s.overlay[id] = rec
 	}
 }
 
@@ -348,22 +363,25 @@ func (s *Snapshot) Forget(id string) {
 	defer s.mu.Unlock()
 	s.remove(id)
 	if s.overlay != nil {
-		s.overlay[id] = nil
+		s.overlay[id] = ""
 	}
 }
 
-func (s *Snapshot) set(u *jumpcloud.User) {
-	if old, ok := s.byID[u.ID]; ok && old.Username != u.Username && s.byName[old.Username] == u.ID {
-		delete(s.byName, old.Username)
+func (s *Snapshot) set(rec record) {
+	id, username := rec.keys()
+	if old, ok := s.byID[id]; ok {
+		if _, oldName := old.keys(); oldName != username && s.byName[oldName] == id {
+			delete(s.byName, oldName)
+		}
 	}
-	s.byID[u.ID] = u
-	s.byName[u.Username] = u.ID
+	s.byID[id] = rec
+	s.byName[username] = id
 }
 
 func (s *Snapshot) remove(id string) {
 	if old, ok := s.byID[id]; ok {
-		if s.byName[old.Username] == id {
-			delete(s.byName, old.Username)
+		if _, oldName := old.keys(); s.byName[oldName] == id {
+			delete(s.byName, oldName)
 		}
 		delete(s.byID, id)
 	}
@@ -445,4 +463,256 @@ func (ss *Snapshots) Drop(ref Ref) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	delete(ss.byRef, ref)
+}
+
+// A record is one user of a snapshot in a compact, immutable encoding: one string (a single
+// allocation of a few hundred bytes) instead of a jumpcloud.User (632 bytes plus an allocation for
+// every string, list and timestamp). Reading a record builds the User again; its strings share
+// the record's bytes. The id and the username come first, so that the snapshot's maps use them as
+// keys without copies.
+//
+// The encoding: a string is its length (uvarint) and its bytes; a list is its length plus one
+// (uvarint; 0 is a nil list) followed by its items; an int is a varint; the booleans are the bits
+// of one uvarint; a timestamp is 0 (nil), 1 (UTC), 2 (time.Local) or 3 (another zone, then its
+// name and offset), followed by its Unix seconds (varint) and nanoseconds (uvarint). Every field
+// of jumpcloud.User is encoded, in the order recordWriter.user writes them and record.user reads
+// them; the round-trip test fills every field, so that a field added to User without a place here
+// fails it.
+type record string
+
+// recordWriter encodes records; its buffer is reused from one record to the next.
+type recordWriter struct{ buf []byte }
+
+// The zones of an encoded timestamp.
+const (
+	zoneNil = iota
+	zoneUTC
+	zoneLocal
+	zoneFixed
+)
+
+// user encodes u.
+func (w *recordWriter) user(u *jumpcloud.User) record {
+	w.buf = w.buf[:0]
+	for _, s := range [...]string{u.ID, u.Username, u.Email, u.Firstname, u.Middlename, u.Lastname, u.Displayname,
+		u.AlternateEmail, u.JobTitle, u.Department, u.Company, u.CostCenter, u.Location, u.EmployeeType,
+		u.EmployeeIdentifier, u.Description, u.Manager, string(u.State), u.CreationSource, u.Organization,
+		string(u.MFAEnrollment.OverallStatus), string(u.MFAEnrollment.TOTPStatus),
+		string(u.MFAEnrollment.PushStatus), string(u.MFAEnrollment.WebAuthnStatus)} {
+		w.str(s)
+	}
+	var bits uint64
+	for i, b := range [...]bool{u.HasSSHKeys, u.Activated, u.Suspended, u.AccountLocked, u.PasswordExpired,
+		u.PasswordNeverExpires, u.Sudo, u.PasswordlessSudo, u.LDAPBindingUser, u.SambaServiceUser, u.AllowPublicKey,
+		u.EnableManagedUID, u.DisableDeviceMaxLoginAttempts, u.EnableUserPortalMultifactor, u.TOTPEnabled,
+		u.MFA.Configured, u.MFA.Exclusion, u.ExternallyManaged} {
+		if b {
+			bits |= 1 << i
+		}
+	}
+	w.uint(bits)
+	for _, v := range [...]int{u.BadLoginAttempts, u.UnixUID, u.UnixGUID, u.MFA.ExclusionDays} {
+		w.int(int64(v))
+	}
+	for _, t := range [...]*time.Time{u.AccountLockedDate, u.PasswordExpirationDate, u.PasswordDate, u.MFA.ExclusionUntil, u.Created} {
+		w.time(t)
+	}
+	w.count(len(u.PhoneNumbers), u.PhoneNumbers == nil)
+	for _, p := range u.PhoneNumbers {
+		w.str(p.ID)
+		w.str(p.Type)
+		w.str(p.Number)
+	}
+	w.count(len(u.Addresses), u.Addresses == nil)
+	for _, a := range u.Addresses {
+		for _, s := range [...]string{a.ID, a.Type, a.PoBox, a.ExtendedAddress, a.StreetAddress, a.Locality, a.Region, a.PostalCode, a.Country} {
+			w.str(s)
+		}
+	}
+	w.count(len(u.Attributes), u.Attributes == nil)
+	for _, a := range u.Attributes {
+		w.str(a.Name)
+		w.str(a.Value)
+	}
+	w.count(len(u.SSHKeys), u.SSHKeys == nil)
+	for _, k := range u.SSHKeys {
+		w.str(k.ID)
+		w.str(k.Name)
+		w.str(k.PublicKey)
+		w.time(k.CreateDate)
+	}
+	w.count(len(u.MemberOf), u.MemberOf == nil)
+	for _, g := range u.MemberOf {
+		w.str(g)
+	}
+	return record(w.buf)
+}
+
+func (w *recordWriter) uint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
+
+func (w *recordWriter) int(v int64) { w.buf = binary.AppendVarint(w.buf, v) }
+
+func (w *recordWriter) str(s string) {
+	w.uint(uint64(len(s)))
+	w.buf = append(w.buf, s...)
+}
+
+func (w *recordWriter) count(n int, isNil bool) {
+	if isNil {
+		w.uint(0)
+		return
+	}
+	w.uint(uint64(n) + 1)
+}
+
+func (w *recordWriter) time(t *time.Time) {
+	switch {
+	case t == nil:
+		w.uint(zoneNil)
+		return
+	case t.Location() == time.UTC:
+		w.uint(zoneUTC)
+	case t.Location() == time.Local:
+		w.uint(zoneLocal)
+	default:
+		name, offset := t.Zone()
+		w.uint(zoneFixed)
+		w.str(name)
+		w.int(int64(offset))
+	}
+	w.int(t.Unix())
+	w.uint(uint64(t.Nanosecond()))
+}
+
+// keys returns the record's id and username, which share its bytes.
+func (rec record) keys() (id, username string) {
+	r := recordReader{s: string(rec)}
+	return r.str(), r.str()
+}
+
+// user decodes the record.
+func (rec record) user() jumpcloud.User {
+	r := recordReader{s: string(rec)}
+	var u jumpcloud.User
+	for _, s := range [...]*string{&u.ID, &u.Username, &u.Email, &u.Firstname, &u.Middlename, &u.Lastname, &u.Displayname,
+		&u.AlternateEmail, &u.JobTitle, &u.Department, &u.Company, &u.CostCenter, &u.Location, &u.EmployeeType,
+		&u.EmployeeIdentifier, &u.Description, &u.Manager} {
+		*s = r.str()
+	}
+	u.State = jumpcloud.State(r.str())
+	u.CreationSource, u.Organization = r.str(), r.str()
+	for _, s := range [...]*jumpcloud.MFAEnrollmentStatus{&u.MFAEnrollment.OverallStatus, &u.MFAEnrollment.TOTPStatus,
+		&u.MFAEnrollment.PushStatus, &u.MFAEnrollment.WebAuthnStatus} {
+		*s = jumpcloud.MFAEnrollmentStatus(r.str())
+	}
+	bits := r.uint()
+	for i, b := range [...]*bool{&u.HasSSHKeys, &u.Activated, &u.Suspended, &u.AccountLocked, &u.PasswordExpired,
+		&u.PasswordNeverExpires, &u.Sudo, &u.PasswordlessSudo, &u.LDAPBindingUser, &u.SambaServiceUser, &u.AllowPublicKey,
+		&u.EnableManagedUID, &u.DisableDeviceMaxLoginAttempts, &u.EnableUserPortalMultifactor, &u.TOTPEnabled,
+		&u.MFA.Configured, &u.MFA.Exclusion, &u.ExternallyManaged} {
+		*b = bits&(1<<i) != 0
+	}
+	for _, v := range [...]*int{&u.BadLoginAttempts, &u.UnixUID, &u.UnixGUID, &u.MFA.ExclusionDays} {
+		*v = int(r.int())
+	}
+	for _, t := range [...]**time.Time{&u.AccountLockedDate, &u.PasswordExpirationDate, &u.PasswordDate, &u.MFA.ExclusionUntil, &u.Created} {
+		*t = r.time()
+	}
+	if n, ok := r.count(); ok {
+		u.PhoneNumbers = make([]jumpcloud.PhoneNumber, n)
+		for i := range u.PhoneNumbers {
+			u.PhoneNumbers[i] = jumpcloud.PhoneNumber{ID: r.str(), Type: r.str(), Number: r.str()}
+		}
+	}
+	if n, ok := r.count(); ok {
+		u.Addresses = make([]jumpcloud.Address, n)
+		for i := range u.Addresses {
+			u.Addresses[i] = jumpcloud.Address{ID: r.str(), Type: r.str(), PoBox: r.str(), ExtendedAddress: r.str(),
+				StreetAddress: r.str(), Locality: r.str(), Region: r.str(), PostalCode: r.str(), Country: r.str()}
+		}
+	}
+	if n, ok := r.count(); ok {
+		u.Attributes = make([]jumpcloud.Attribute, n)
+		for i := range u.Attributes {
+			u.Attributes[i] = jumpcloud.Attribute{Name: r.str(), Value: r.str()}
+		}
+	}
+	if n, ok := r.count(); ok {
+		u.SSHKeys = make([]jumpcloud.SSHKey, n)
+		for i := range u.SSHKeys {
+			u.SSHKeys[i] = jumpcloud.SSHKey{ID: r.str(), Name: r.str(), PublicKey: r.str(), CreateDate: r.time()}
+		}
+	}
+	if n, ok := r.count(); ok {
+		u.MemberOf = make([]string, n)
+		for i := range u.MemberOf {
+			u.MemberOf[i] = r.str()
+		}
+	}
+	return u
+}
+
+// recordReader decodes a record; its methods read the fields in the order recordWriter wrote them.
+type recordReader struct {
+	s string
+	i int
+}
+
+func (r *recordReader) uint() uint64 {
+	var v uint64
+	for shift := uint(0); ; shift += 7 {
+		b := r.s[r.i]
+		r.i++
+		if b < 0x80 {
+			return v | uint64(b)<<shift
+		}
+		v |= uint64(b&0x7f) << shift
+	}
+}
+
+// int reads a varint (zig-zag, as binary.AppendVarint writes it).
+func (r *recordReader) int() int64 {
+	u := r.uint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
+	}
+	return v
+}
+
+func (r *recordReader) str() string {
+	n := int(r.uint())
+	if n == 0 {
+		return ""
+	}
+	s := r.s[r.i : r.i+n]
+	r.i += n
+	return s
+}
+
+// count reads a list's length; ok is false for a nil list.
+func (r *recordReader) count() (n int, ok bool) {
+	c := r.uint()
+	if c == 0 {
+		return 0, false
+	}
+	return int(c - 1), true
+}
+
+func (r *recordReader) time() *time.Time {
+	var loc *time.Location
+	switch r.uint() {
+	case zoneNil:
+		return nil
+	case zoneUTC:
+		loc = time.UTC
+	case zoneLocal:
+		loc = time.Local
+	case zoneFixed:
+		name := r.str()
+		loc = time.FixedZone(name, int(r.int()))
+	}
+	sec := r.int()
+	t := time.Unix(sec, int64(r.uint())).In(loc)
+	return &t
 }

@@ -3,7 +3,11 @@ package connection
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -305,5 +309,157 @@ func TestSnapshotListsAgainOnlyWhenWorthIt(t *testing.T) {
 	clk.advance(time.Minute)
 	if !use("r1") || sim.Count("list") != 6 {
 		t.Errorf("a stale view read by more resources than pages: %d list calls, want 6", sim.Count("list"))
+	}
+}
+
+// fillRandom sets every field reachable from v (a pointer) to a random value: strings of any
+// length (some empty, some past one varint byte), negative and positive ints, nil and empty
+// lists, nil timestamps and timestamps in UTC, time.Local and a fixed zone. A kind it does not
+// know fails the test: the record encoding must learn the new field first.
+func fillRandom(t *testing.T, rng *rand.Rand, v reflect.Value, path string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.String:
+		n := rng.IntN(4)
+		switch n {
+		case 0:
+			v.SetString("")
+		case 1:
+			v.SetString(strings.Repeat("ü", 100+rng.IntN(200)))
+		default:
+			v.SetString(fmt.Sprintf("%s-%d", path, rng.Int64()))
+		}
+	case reflect.Bool:
+		v.SetBool(rng.IntN(2) == 1)
+	case reflect.Int:
+		v.SetInt(rng.Int64N(1<<40) - 1<<39)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			sec, nsec := rng.Int64N(1<<36)-1<<35, rng.Int64N(1e9)
+			ts := time.Unix(sec, nsec)
+			switch rng.IntN(3) {
+			case 0:
+				ts = ts.UTC()
+			case 1:
+				ts = ts.Local()
+			default:
+				ts = ts.In(time.FixedZone(fmt.Sprintf("Z%d", rng.IntN(9)), (rng.IntN(48)-24)*1800))
+			}
+			v.Set(reflect.ValueOf(ts))
+			return
+		}
+		for i := range v.NumField() {
+			fillRandom(t, rng, v.Field(i), path+"."+v.Type().Field(i).Name)
+		}
+	case reflect.Pointer:
+		if rng.IntN(4) == 0 {
+			v.SetZero()
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		fillRandom(t, rng, p.Elem(), path)
+		v.Set(p)
+	case reflect.Slice:
+		n := rng.IntN(4) - 1
+		if n < 0 {
+			v.SetZero()
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), n, n)
+		for i := range n {
+			fillRandom(t, rng, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		v.Set(s)
+	default:
+		t.Fatalf("%s is a %s: teach the snapshot's record encoding (snapshot.go) this field", path, v.Kind())
+	}
+}
+
+func TestRecordsHoldEveryFieldOfAUser(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var w recordWriter
+	for i := range 2000 {
+		var u jumpcloud.User
+		fillRandom(t, rng, reflect.ValueOf(&u).Elem(), "User")
+		rec := w.user(&u)
+		if got := rec.user(); !reflect.DeepEqual(got, u) {
+			t.Fatalf("user %d changed in its record:\n got %+v\nwant %+v", i, got, u)
+		}
+		if id, username := rec.keys(); id != u.ID || username != u.Username {
+			t.Fatalf("keys = %q, %q; want %q, %q", id, username, u.ID, u.Username)
+		}
+	}
+	// Every field set at once (no zero value hides a field the encoding skips).
+	var u jumpcloud.User
+	setEveryField(reflect.ValueOf(&u).Elem())
+	if got := w.user(&u).user(); !reflect.DeepEqual(got, u) {
+		t.Fatalf("a user with every field set changed in its record:\n got %+v\nwant %+v", got, u)
+	}
+	if got := w.user(&jumpcloud.User{}).user(); !reflect.DeepEqual(got, jumpcloud.User{}) {
+		t.Fatalf("the zero user changed in its record: %+v", got)
+	}
+}
+
+// setEveryField sets every field reachable from v to a value other than its zero value.
+func setEveryField(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x" + v.Type().Name())
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int:
+		v.SetInt(-7)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Date(2026, 11, 27, 9, 0, 0, 1, time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			setEveryField(v.Field(i))
+		}
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		setEveryField(p.Elem())
+		v.Set(p)
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		for i := range 2 {
+			setEveryField(s.Index(i))
+		}
+		v.Set(s)
+	}
+}
+
+func TestSnapshotAnswersWhatWasListedAndPut(t *testing.T) {
+	_, snap, _, users := newSnapshot(t, 150)
+	if err := snap.Fresh(context.Background(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	direct, err := snap.client.GetUser(context.Background(), users[3].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := snap.User(users[3].ID); !ok || !reflect.DeepEqual(got, *direct) {
+		t.Errorf("the snapshot's user differs from a read by id:\n got %+v\nwant %+v", got, *direct)
+	}
+	// A renamed user: the old username no longer resolves, the new one does.
+	renamed := *direct
+	renamed.Username = "renamed"
+	snap.Put(renamed)
+	if _, ok := snap.UserByUsername(users[3].Username); ok {
+		t.Error("the old username still resolves")
+	}
+	if got, ok := snap.UserByUsername("renamed"); !ok || !reflect.DeepEqual(got, renamed) {
+		t.Errorf("UserByUsername(renamed) = %+v, %v", got, ok)
+	}
+	if snap.Len() != 150 {
+		t.Errorf("len %d after a rename, want 150", snap.Len())
+	}
+	snap.Forget(users[3].ID)
+	if _, ok := snap.UserByUsername("renamed"); ok {
+		t.Error("a forgotten user's username still resolves")
+	}
+	if snap.Len() != 149 {
+		t.Errorf("len %d after a forget, want 149", snap.Len())
 	}
 }
