@@ -20,8 +20,10 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -193,7 +195,15 @@ func main() {
 		setupLog.Error(err, "Failed to set up health check")
 		os.Exit(1)
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	// Ready once the informers the controllers started have synced: a manager whose RBAC cannot
+	// list what it watches never becomes Ready, so such a rollout stops instead of running idle.
+	// (A standby replica starts no controllers: it is Ready while it waits for the lease.)
+	if err := mgr.AddReadyzCheck("readyz", func(req *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return errors.New("the informer caches have not synced")
+		}
+		return nil
+	}); err != nil {
 		setupLog.Error(err, "Failed to set up ready check")
 		os.Exit(1)
 	}
