@@ -48,17 +48,24 @@ func (f *fixture) polls(n int) {
 		WithTimeout(time.Duration(n+2) * feedInterval).Should(BeNumerically(">=", start+n))
 }
 
+// createdUnread creates a user, waits until it is Ready and until the feed has read the create's
+// own event twice over, checks that the operator did not read the user back for it, and returns
+// its id with an empty request log.
+func (f *fixture) createdUnread(name string) string {
+	ExpectWithOffset(1, k8sClient.Create(ctx, f.user(name))).To(Succeed())
+	id := f.ready(name).Status.ID
+	f.polls(2)
+	f.sim.ResetLog()
+	f.polls(2)
+	ExpectWithOffset(1, f.sim.Count("get")).To(BeZero(), "the operator's own create read back from the feed")
+	return id
+}
+
 var _ = Describe("The change feed", func() {
 	It("reverts a console edit within a poll, with one read and one write, and leaves its own writes alone", func() {
 		f := newFixture(withFeed)
 		Eventually(f.feedCondition).Should(And(HaveField("Status", metav1.ConditionTrue), HaveField("Reason", iamv1alpha1.ReasonPolling)))
-		Expect(k8sClient.Create(ctx, f.user("ada"))).To(Succeed())
-		id := f.ready("ada").Status.ID
-		// The create's own event: read, and left out.
-		f.polls(2)
-		f.sim.ResetLog()
-		f.polls(2)
-		Expect(f.sim.Count("get")).To(BeZero(), "the operator's own create read back from the feed")
+		id := f.createdUnread("ada")
 
 		Expect(f.sim.EditUser(f.org, id, func(u *jcsim.User) { u.Email = "console@example.com" })).To(Succeed())
 		Eventually(func() string { return f.simUser(id).Email }).WithTimeout(3 * feedInterval).Should(Equal("ada@example.com"))
@@ -73,12 +80,7 @@ var _ = Describe("The change feed", func() {
 		f := newFixture(withFeed)
 		// Events show up 3s late; they name the raw User-Agent, which carries this process's mark.
 		f.sim.UpdateKnobs(func(k *jcsim.Knobs) { k.EventDelay, k.EventsRawUserAgent = 3*time.Second, true })
-		Expect(k8sClient.Create(ctx, f.user("bea"))).To(Succeed())
-		id := f.ready("bea").Status.ID
-		f.polls(2)
-		f.sim.ResetLog()
-		f.polls(2)
-		Expect(f.sim.Count("get")).To(BeZero(), "the operator's own create read back from the feed")
+		id := f.createdUnread("bea")
 
 		f.sim.InjectFault(jcsim.Fault{Op: "events", Code: 429, RetryAfter: "1"})
 		Expect(f.sim.EditUser(f.org, id, func(u *jcsim.User) { u.Email = "console@example.com" })).To(Succeed())

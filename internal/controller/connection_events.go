@@ -16,17 +16,19 @@ import (
 func connectionInstalled(reg *connection.Registry, h handler.EventHandler) source.Source {
 	ch := make(chan event.GenericEvent, 1024)
 	reg.OnInstall(func(ref connection.Ref) {
-		var obj client.Object
-		meta := metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name}
-		if ref.Kind == iamv1alpha1.ConnectionKindCluster {
-			obj = &iamv1alpha1.ClusterJumpCloudConnection{ObjectMeta: meta}
-		} else {
-			obj = &iamv1alpha1.JumpCloudConnection{ObjectMeta: meta}
-		}
 		select {
-		case ch <- event.GenericEvent{Object: obj}:
+		case ch <- event.GenericEvent{Object: connectionObjectFor(ref)}:
 		default: // full: the periodic requeue of waiting resources covers it
 		}
 	})
 	return source.Channel(ch, h)
+}
+
+// connectionObjectFor returns an object naming ref's connection, of its kind, for an event.
+func connectionObjectFor(ref connection.Ref) client.Object {
+	meta := metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name}
+	if ref.Kind == iamv1alpha1.ConnectionKindCluster {
+		return &iamv1alpha1.ClusterJumpCloudConnection{ObjectMeta: meta}
+	}
+	return &iamv1alpha1.JumpCloudConnection{ObjectMeta: meta}
 }

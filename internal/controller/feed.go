@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -88,13 +88,6 @@ func (f *feedRunner) ensure(ref connection.Ref) {
 	go f.run(f.ctx, ref)
 }
 
-func (f *feedRunner) clock() time.Time {
-	if f.now != nil {
-		return f.now()
-	}
-	return time.Now()
-}
-
 // run polls ref's feed every interval until its connection goes or disables the feed.
 func (f *feedRunner) run(ctx context.Context, ref connection.Ref) {
 	log := logf.FromContext(ctx).WithValues("connection", ref.String())
@@ -131,7 +124,7 @@ func (f *feedRunner) run(ctx context.Context, ref connection.Ref) {
 func (f *feedRunner) poll(ctx context.Context, log logr.Logger, conn *connection.Connection) time.Duration {
 	feed := conn.Feed
 	before, _ := feed.State()
-	res, err := feed.Poll(ctx, conn.Client, f.clock())
+	res, err := feed.Poll(ctx, conn.Client, clock{Now: f.now}.now())
 	after, msg := feed.State()
 	wait := conn.Settings.Feed.Interval
 	if err != nil {
@@ -186,7 +179,15 @@ func (f *feedRunner) hand(ctx context.Context, conn *connection.Connection, c co
 	if err := f.client.List(ctx, list, client.MatchingFields{indexJumpCloudID: c.ID}); err != nil {
 		return // the periodic comparison covers it
 	}
-	for _, obj := range objectsOf(list) {
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return
+	}
+	for _, item := range items {
+		obj, ok := item.(client.Object)
+		if !ok {
+			continue
+		}
 		select {
 		case ch <- event.GenericEvent{Object: obj}:
 		case <-ctx.Done():
@@ -195,30 +196,10 @@ func (f *feedRunner) hand(ctx context.Context, conn *connection.Connection, c co
 	}
 }
 
-func objectsOf(list client.ObjectList) []client.Object {
-	var objs []client.Object
-	switch l := list.(type) {
-	case *iamv1alpha1.JumpCloudUserList:
-		for i := range l.Items {
-			objs = append(objs, &l.Items[i])
-		}
-	case *iamv1alpha1.JumpCloudUserGroupList:
-		for i := range l.Items {
-			objs = append(objs, &l.Items[i])
-		}
-	}
-	return objs
-}
-
 // stateChanged has the connection's status show the feed's new state.
 func (f *feedRunner) stateChanged(ref connection.Ref) {
-	meta := metav1.ObjectMeta{Namespace: ref.Namespace, Name: ref.Name}
-	var obj client.Object = &iamv1alpha1.JumpCloudConnection{ObjectMeta: meta}
-	if ref.Kind == iamv1alpha1.ConnectionKindCluster {
-		obj = &iamv1alpha1.ClusterJumpCloudConnection{ObjectMeta: meta}
-	}
 	select {
-	case f.connections[ref.Kind] <- event.GenericEvent{Object: obj}:
+	case f.connections[ref.Kind] <- event.GenericEvent{Object: connectionObjectFor(ref)}:
 	default: // full: the connection's periodic re-verification shows it
 	}
 }
